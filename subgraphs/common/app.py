@@ -1,0 +1,102 @@
+"""The app factory: every subgraph is the same Starlette app around its own schema.
+
+    app = create_app("catalog", schema)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from .auth import InvalidToken, Principal, TokenVerifier, bearer_token, unauthenticated
+from .context import AppState, Context
+from .db import create_engine, session_factory
+from .settings import Settings, get_settings
+
+Hook = Callable[[AppState], Awaitable[None]]
+#: Turns a verified token into a principal, or refuses it (users checks that the session still lives).
+Authenticate = Callable[[AppState, Principal], Awaitable[Principal | None]]
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI view with the store's context: the principal is settled once per request."""
+
+    def __init__(self, schema: Any, authenticate: Authenticate | None) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
+        )
+        self.authenticate = authenticate
+
+    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
+        state: AppState = request.app.state.shop
+        try:
+            principal = await self.principal(state, request.headers.get("authorization"))
+        except GraphQLError as error:
+            return Context(request=request, response=response, state=state, principal=None, auth_error=error)
+        return Context(request=request, response=response, state=state, principal=principal)
+
+    async def principal(self, state: AppState, authorization: str | None) -> Principal | None:
+        token = bearer_token(authorization)
+        if token is None:
+            return None
+        try:
+            principal: Principal | None = await state.verifier.verify(token)
+        except InvalidToken:
+            raise unauthenticated("The access token is invalid or expired.") from None
+        if principal is not None and self.authenticate is not None:
+            principal = await self.authenticate(state, principal)
+            if principal is None:
+                raise unauthenticated("The session has ended; sign in again.")
+        return principal
+
+
+def create_app(
+    name: str,
+    schema: Any,
+    *,
+    routes: Sequence[BaseRoute] = (),
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+    authenticate: Authenticate | None = None,
+    settings: Settings | None = None,
+) -> Starlette:
+    """A subgraph's ASGI app: `/graphql`, `/health`, extra routes, and its lifespan hooks."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        conf = settings or get_settings()
+        if not conf.database_url:
+            raise RuntimeError("DATABASE_URL is not set (make run sets it for every subgraph).")
+        engine = create_engine(conf.database_url, pool_size=conf.db_pool_size, application_name=name)
+        state = AppState(name=name, settings=conf, db=session_factory(engine), verifier=TokenVerifier.from_settings(conf))
+        app.state.shop = state
+        for hook in on_startup:
+            await hook(state)
+        try:
+            yield
+        finally:
+            for hook in reversed(on_shutdown):
+                await hook(state)
+            await engine.dispose()
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "subgraph": name})
+
+    view = GraphQLApp(schema, authenticate)
+    return Starlette(
+        routes=[Route("/health", health), *routes, Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],
+        lifespan=lifespan,
+    )
+

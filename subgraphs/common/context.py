@@ -1,0 +1,56 @@
+"""The per-request context: who is calling, the database, and lazily built DataLoaders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from .auth import Principal, TokenVerifier
+    from .settings import Settings
+
+L = TypeVar("L")
+
+
+@dataclass
+class AppState:
+    """What a subgraph process holds for its lifetime; `extras` carries subgraph-specific services."""
+
+    name: str
+    settings: Settings
+    db: async_sessionmaker[AsyncSession]
+    verifier: TokenVerifier
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """Built once per request (or per WebSocket connection)."""
+
+    request: Request | WebSocket
+    state: AppState
+    principal: Principal | None
+    response: Any = None
+    #: Set when a token was presented but refused; the whole operation then fails UNAUTHENTICATED.
+    auth_error: Exception | None = None
+    _loaders: dict[Callable[..., Any], Any] = field(default_factory=dict)
+
+    @property
+    def db(self) -> async_sessionmaker[AsyncSession]:
+        return self.state.db
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    def loader(self, factory: Callable[[Context], L]) -> L:
+        """The request's one instance of a DataLoader, built on first use: `ctx.loader(ProductLoader)`."""
+        if factory not in self._loaders:
+            self._loaders[factory] = factory(self)
+        return self._loaders[factory]  # type: ignore[no-any-return]

@@ -1,0 +1,123 @@
+"""Relay connections with keyset cursors: a cursor carries the sort key and the id, never an offset.
+
+    page = Page.from_args(first, after)          # BAD_USER_INPUT on a bad first / cursor
+    rows = await fetch(limit=page.limit, after=page.after)   # after: the decoded key or None
+    return Connection.build(rows, page, node=to_type, key=lambda row: [row.created_at, row.id])
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+import strawberry
+
+from .errors import bad_user_input
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+@strawberry.federation.type(shareable=True, description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow the last edge.")
+    has_previous_page: bool = strawberry.field(description="Items precede the first edge (true once paged with `after`).")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge: pass it as `after` for the next page.")
+
+
+@strawberry.type(description="One item of a page, with the cursor to continue after it.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Opaque position of this item.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, Relay style.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging state.")
+
+    @classmethod
+    def build(
+        cls, rows: Sequence[R], page: Page, *, node: Callable[[R], T], key: Callable[[R], list[Any]]
+    ) -> Connection[T]:
+        """A connection from `page.limit` rows (one more than asked tells whether a next page exists)."""
+        more = len(rows) > page.first
+        edges = [Edge(cursor=encode_cursor(key(row)), node=node(row)) for row in rows[: page.first]]
+        return cls(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=page.after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Validated paging arguments."""
+
+    first: int
+    after: list[Any] | None
+
+    @property
+    def limit(self) -> int:
+        return self.first + 1
+
+    @classmethod
+    def from_args(cls, first: int | None, after: str | None, *, arity: int = 2) -> Page:
+        if first is None:
+            first = DEFAULT_PAGE
+        if first < 0 or first > MAX_PAGE:
+            raise bad_user_input(f"`first` must be between 0 and {MAX_PAGE}.")
+        return cls(first=first, after=decode_cursor(after, arity) if after else None)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    if isinstance(value, UUID):
+        return {"u": str(value)}
+    return value
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        (tag, raw), = value.items()
+        converters: dict[str, Callable[[str], Any]] = {"t": datetime.fromisoformat, "d": Decimal, "u": UUID}
+        if tag in converters and isinstance(raw, str):
+            return converters[tag](raw)
+    if isinstance(value, (str, int, float)) or value is None:
+        return value
+    raise ValueError("unexpected cursor part")
+
+
+def encode_cursor(key: list[Any]) -> str:
+    """An opaque, URL-safe cursor for a sort key."""
+    raw = json.dumps([_plain(part) for part in key], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list[Any]:
+    """The sort key inside a cursor; BAD_USER_INPUT when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        parts = json.loads(raw)
+        if not isinstance(parts, list) or len(parts) != arity:
+            raise ValueError("wrong arity")
+        return [_typed(part) for part in parts]
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise bad_user_input("`after` is not a valid cursor.") from None

@@ -1,0 +1,53 @@
+"""Builds a subgraph's federation schema with the store's extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.federation import Schema
+
+
+def _mask(error: GraphQLError) -> bool:
+    """Hide the text of unexpected exceptions (bugs, outages); keep errors raised on purpose."""
+    original = getattr(error, "original_error", None)
+    return original is not None and not isinstance(original, (GraphQLError, PermissionError))
+
+
+class RejectRefusedToken(SchemaExtension):
+    """A presented but invalid token fails the whole operation: it never silently turns anonymous."""
+
+    async def on_operation(self):  # type: ignore[no-untyped-def]
+        error = getattr(self.execution_context.context, "auth_error", None)
+        if error is not None:
+            raise error
+        yield
+
+
+def make_schema(
+    *, query: type, mutation: type | None = None, subscription: type | None = None, types: Sequence[type] = ()
+) -> Schema:
+    """A Federation 2 schema; parsing and validation are cached (they dominated CPU under load)."""
+    return Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(types),
+        extensions=[
+            RejectRefusedToken,
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: MaskErrors(should_mask_error=_mask, error_message="Internal error."),
+        ],
+    )
+
+
+def export_sdl(schema: Any) -> str:
+    """The SDL committed as the subgraph's `schema.graphql` (what the gateway composes)."""
+    return str(schema.as_str()).rstrip() + "\n"
+
+
+__all__ = ["make_schema", "export_sdl", "strawberry"]

@@ -1,0 +1,63 @@
+"""One settings object, read from the environment once and passed explicitly."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Default ports in development; `SHOP_PORT_BASE` shifts them all (the tests run beside `make run`).
+PORT_OFFSETS = {"gateway": 0, "users": 1, "catalog": 2, "wallet": 3, "orders": 4, "delivery": 5, "notifications": 6}
+
+
+class Settings(BaseSettings):
+    """Every knob of the store; environment variables are `SHOP_<NAME>` unless noted."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOP_", extra="ignore")
+
+    # Unset: `make run` and the tests start an embedded PostgreSQL in `data_dir`.
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "SHOP_DATABASE_URL"))
+    data_dir: Path = ROOT / ".data"
+    port_base: int = 4000
+    host: str = "127.0.0.1"
+    db_pool_size: int = 10
+
+    currency: str = "RUB"
+
+    jwt_issuer: str = "shop-users"
+    jwt_audience: str = "shop"
+    access_token_ttl: int = 15 * 60
+    refresh_token_ttl: int = 30 * 24 * 3600
+    # PEM keys. In production set them; in development users generates a key pair into data_dir.
+    jwt_private_key: str | None = None
+    jwt_public_key: str | None = None
+    # Where the other subgraphs fetch the verifying keys when `jwt_public_key` is not set.
+    jwks_url: str | None = None
+
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+
+    admin_email: str = "admin@shop.local"
+    admin_password: str = "admin-password"
+
+    def port(self, piece: str) -> int:
+        """The port of the gateway or of one subgraph."""
+        return self.port_base + PORT_OFFSETS[piece]
+
+    def url(self, piece: str) -> str:
+        """The base URL of the gateway or of one subgraph."""
+        return f"http://{self.host}:{self.port(piece)}"
+
+    @property
+    def resolved_jwks_url(self) -> str:
+        return self.jwks_url or f"{self.url('users')}/.well-known/jwks.json"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use (never at import time)."""
+    return Settings()

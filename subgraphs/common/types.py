@@ -1,0 +1,57 @@
+"""Value types that several subgraphs define identically (hence shareable)."""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+
+@strawberry.enum(description="What an account may do.")
+class Role(enum.Enum):
+    CUSTOMER = "CUSTOMER"
+    ADMIN = "ADMIN"
+
+
+@strawberry.federation.type(shareable=True, description="An amount of money in the store's currency.")
+class Money:
+    amount: Decimal = strawberry.field(description='A decimal string such as "1499.90"; never a float.')
+    currency: str = strawberry.field(description="ISO 4217 code, the store's one currency.")
+
+
+@strawberry.federation.type(shareable=True, description="A postal address.")
+class Address:
+    recipient: str = strawberry.field(description="Who receives the parcel.")
+    phone: str | None = strawberry.field(default=None, description="A contact phone.")
+    country: str = strawberry.field(description="Country.")
+    city: str = strawberry.field(description="City.")
+    street: str = strawberry.field(description="Street.")
+    building: str | None = strawberry.field(default=None, description="Building or house number.")
+    apartment: str | None = strawberry.field(default=None, description="Apartment or office.")
+    postal_code: str = strawberry.field(description="Postal code.")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Address | None:
+        return cls(**data) if data else None
+
+
+@strawberry.input(description="A postal address.")
+class AddressInput:
+    recipient: str = strawberry.field(description="Who receives the parcel.")
+    phone: str | None = strawberry.field(default=None, description="A contact phone.")
+    country: str = strawberry.field(description="Country.")
+    city: str = strawberry.field(description="City.")
+    street: str = strawberry.field(description="Street.")
+    building: str | None = strawberry.field(default=None, description="Building or house number.")
+    apartment: str | None = strawberry.field(default=None, description="Apartment or office.")
+    postal_code: str = strawberry.field(description="Postal code.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The address as stored (JSONB), blanks stripped; raises ValueError when a required part is blank."""
+        data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in vars(self).items()}
+        missing = [k for k in ("recipient", "country", "city", "street", "postal_code") if not data.get(k)]
+        if missing:
+            raise ValueError(f"address.{missing[0]} must not be blank")
+        return data

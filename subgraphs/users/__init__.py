@@ -1,0 +1,1 @@
+"""Accounts, profiles, passwords, sessions and token signing."""

@@ -1,0 +1,48 @@
+"""The users subgraph's ASGI app: GraphQL plus the JWKS other subgraphs verify tokens with."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from subgraphs.common.app import create_app
+from subgraphs.common.auth import KeySource, Principal, TokenVerifier
+from subgraphs.common.context import AppState
+from subgraphs.common.settings import Settings
+
+from . import sessions
+from .schema import schema
+from .tokens import TokenSigner
+
+
+async def _start(state: AppState) -> None:
+    signer = TokenSigner.from_settings(state.settings)
+    state.extras["signer"] = signer
+    # Users verifies its own tokens with its own key: no HTTP round trip to itself.
+    state.verifier = TokenVerifier(KeySource(public_key=signer.public_key), issuer=signer.issuer, audience=signer.audience)
+
+
+async def _session_alive(state: AppState, principal: Principal) -> Principal | None:
+    """Users' own fields refuse a token at once after logout, not only when it expires."""
+    return principal if await sessions.is_active(state.db, principal.session_id) else None
+
+
+async def jwks(request: Request) -> JSONResponse:
+    signer: TokenSigner = request.app.state.shop.extras["signer"]
+    return JSONResponse(signer.jwks(), headers={"Cache-Control": "public, max-age=300"})
+
+
+def build(settings: Settings | None = None) -> Starlette:
+    return create_app(
+        "users",
+        schema,
+        settings=settings,
+        routes=[Route("/.well-known/jwks.json", jwks)],
+        on_startup=[_start],
+        authenticate=_session_alive,
+    )
+
+
+app = build()

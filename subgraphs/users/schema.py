@@ -1,0 +1,115 @@
+"""The users subgraph: accounts, profiles and sessions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import strawberry
+from strawberry import UNSET
+from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
+
+from subgraphs.common.auth import IsAdmin, IsAuthenticated
+from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.schema import make_schema
+
+from . import service, sessions
+from .loaders import UserLoader
+from .tokens import TokenSigner
+from .types import AuthPayload, AuthProvider, LoginInput, RegisterInput, UpdateProfileInput, User, UserPayload, parse_id
+
+if TYPE_CHECKING:
+    from .models import User as UserRow
+
+
+async def _signed_in(info: Info, user: UserRow) -> AuthPayload:
+    opened = await sessions.open_session(info.context.db, user, info.context.settings.refresh_token_ttl)
+    return _payload(info, opened)
+
+
+def _payload(info: Info, opened: sessions.Opened) -> AuthPayload:
+    signer: TokenSigner = info.context.state.extras["signer"]
+    issued = signer.issue(opened.user.id, list(opened.user.roles), opened.session_id)
+    return AuthPayload(
+        access_token=issued.token,
+        refresh_token=opened.refresh_token,
+        expires_in=issued.expires_in,
+        user=User.from_row(opened.user),
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in account; null when anonymous.")
+    async def me(self, info: Info) -> User | None:
+        principal = info.context.principal
+        if principal is None:
+            return None
+        row = await info.context.loader(UserLoader).load(principal.user_id)
+        return User.from_row(row) if row else None
+
+    @strawberry.field(description="External sign-in providers configured for this store.")
+    def auth_providers(self, info: Info) -> list[AuthProvider]:
+        providers: dict[str, str] = info.context.state.extras.get("providers", {})
+        return [AuthProvider(id=key, name=name) for key, name in providers.items()]
+
+    @strawberry.field(description="Any account by id (ADMIN).", permission_classes=[IsAdmin])
+    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+        key = parse_id(id)
+        row = await info.context.loader(UserLoader).load(key) if key else None
+        return User.from_row(row) if row else None
+
+    @strawberry.field(description="All accounts, newest first; `search` matches email or name (ADMIN).", permission_classes=[IsAdmin])
+    async def users(self, info: Info, first: int | None = 20, after: str | None = UNSET, search: str | None = UNSET) -> Connection[User]:
+        page = Page.from_args(first, after)
+        rows = await service.list_users(info.context.db, page, search)
+        return Connection[User].build(rows, page, node=User.from_row, key=lambda r: [r.created_at, r.id])
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Creates an account with email and password and signs it in.")
+    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+        try:
+            user = await service.register(info.context.db, input.email, input.password, input.display_name)
+        except DomainError as error:
+            return AuthPayload(errors=[error.as_user_error()])
+        return await _signed_in(info, user)
+
+    @strawberry.mutation(description="Signs in with email and password: a new session and its tokens.")
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        try:
+            user = await service.authenticate(info.context.db, info.context.settings, input.email, input.password)
+        except DomainError as error:
+            return AuthPayload(errors=[error.as_user_error()])
+        return await _signed_in(info, user)
+
+    @strawberry.mutation(description="Trades a refresh token for new tokens; a reused token ends its session.")
+    async def refresh_session(self, info: Info, refresh_token: str) -> AuthPayload:
+        try:
+            opened = await sessions.rotate(info.context.db, refresh_token)
+        except DomainError as error:
+            return AuthPayload(errors=[error.as_user_error()])
+        return _payload(info, opened)
+
+    @strawberry.mutation(description="Ends the caller's session: its tokens stop working at once.", permission_classes=[IsAuthenticated])
+    async def logout(self, info: Info) -> bool:
+        await sessions.revoke(info.context.db, info.context.principal.session_id)
+        return True
+
+    @strawberry.mutation(description="Changes the caller's display name or default address.", permission_classes=[IsAuthenticated])
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UserPayload:
+        try:
+            address = input.default_address.to_dict() if input.default_address else None
+        except ValueError as exc:
+            return UserPayload(errors=[DomainError(ErrorCode.INVALID_INPUT, str(exc), "defaultAddress").as_user_error()])
+        try:
+            row = await service.update_profile(
+                info.context.db, info.context.principal.user_id, display_name=input.display_name, address=address
+            )
+        except DomainError as error:
+            return UserPayload(errors=[error.as_user_error()])
+        return UserPayload(user=User.from_row(row))
+
+
+schema = make_schema(query=Query, mutation=Mutation, types=[User])

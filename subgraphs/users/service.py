@@ -1,0 +1,135 @@
+"""Account actions: register, sign in, profile, and the admin's listing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, insert, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.pagination import Page
+from subgraphs.common.settings import Settings
+
+from .models import LoginFailure, User
+from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
+
+Db = async_sessionmaker[AsyncSession]
+
+
+def normalize_email(raw: str) -> str:
+    """The canonical form of an email (validated syntax, lower case), else INVALID_INPUT."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"Not a valid email: {exc}", "email") from None
+
+
+def clean_display_name(raw: str) -> str:
+    name = " ".join(raw.split())
+    if not 1 <= len(name) <= 100:
+        raise DomainError(ErrorCode.INVALID_INPUT, "The display name must have 1 to 100 characters.", "displayName")
+    return name
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"The password needs at least {MIN_LENGTH} characters.", "password")
+    if len(password) > MAX_LENGTH:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"The password may have at most {MAX_LENGTH} characters.", "password")
+
+
+async def register(db: Db, email: str, password: str, display_name: str, *, roles: list[str] | None = None) -> User:
+    """A new account; EMAIL_TAKEN when the (normalised) email has one already."""
+    email = normalize_email(email)
+    check_password_policy(password)
+    name = clean_display_name(display_name)
+    password_hash = await hash_password(password)
+    try:
+        async with db.begin() as session:
+            user = User(email=email, password_hash=password_hash, display_name=name, roles=roles or ["CUSTOMER"])
+            session.add(user)
+    except IntegrityError:
+        raise DomainError(ErrorCode.EMAIL_TAKEN, "An account with this email exists.", "email") from None
+    return user
+
+
+async def authenticate(db: Db, settings: Settings, email: str, password: str) -> User:
+    """The account whose password this is; RATE_LIMITED after too many recent failures for the email."""
+    try:
+        email = normalize_email(email)
+    except DomainError:
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.") from None
+    since = datetime.now(UTC) - timedelta(seconds=settings.login_window_seconds)
+    async with db() as session:
+        failures = await session.scalar(
+            select(func.count()).select_from(LoginFailure).where(LoginFailure.email == email, LoginFailure.at > since)
+        )
+        if (failures or 0) >= settings.login_max_failures:
+            # Refused before the password is looked at: guessing gains nothing during the window.
+            raise DomainError(ErrorCode.RATE_LIMITED, "Too many failed attempts; try again later.")
+        user = await session.scalar(select(User).where(User.email == email))
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        async with db.begin() as session:
+            await session.execute(insert(LoginFailure).values(email=email))
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
+    async with db.begin() as session:
+        await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+        if user.password_hash and needs_rehash(user.password_hash):
+            new_hash = await hash_password(password)
+            await session.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
+    return user
+
+
+async def update_profile(db: Db, user_id: uuid.UUID, *, display_name: str | None, address: dict[str, Any] | None) -> User:
+    """Changes what was given; the rest stays."""
+    values: dict[str, Any] = {}
+    if display_name is not None:
+        values["display_name"] = clean_display_name(display_name)
+    if address is not None:
+        values["default_address"] = address
+    async with db.begin() as session:
+        if values:
+            await session.execute(update(User).where(User.id == user_id).values(**values))
+        user = await session.get(User, user_id, populate_existing=True)
+    if user is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such account.")
+    return user
+
+
+async def get_user(db: Db, user_id: uuid.UUID) -> User | None:
+    async with db() as session:
+        return await session.get(User, user_id)
+
+
+async def list_users(db: Db, page: Page, search: str | None) -> list[User]:
+    """Newest first, keyset on (created_at, id); `search` matches email or name."""
+    query = select(User).order_by(User.created_at.desc(), User.id.desc()).limit(page.limit)
+    if search and search.strip():
+        escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
+    if page.after:
+        query = query.where(tuple_(User.created_at, User.id) < tuple_(*page.after))
+    async with db() as session:
+        return list(await session.scalars(query))
+
+
+async def ensure_admin(db: Db, email: str, password: str) -> User:
+    """Creates the administrator, or resets its password and role: the run command's start-up step."""
+    email = normalize_email(email)
+    check_password_policy(password)
+    password_hash = await hash_password(password)
+    async with db.begin() as session:
+        user = await session.scalar(select(User).where(User.email == email).with_for_update())
+        if user is None:
+            user = User(email=email, password_hash=password_hash, display_name="Administrator", roles=["ADMIN"])
+            session.add(user)
+        else:
+            user.password_hash = password_hash
+            user.roles = sorted({*user.roles, "ADMIN"})
+    return user

@@ -1,0 +1,113 @@
+"""Shared fixtures: a real PostgreSQL (embedded unless DATABASE_URL is set), keys, and GraphQL clients.
+
+Every test makes its own data (unique emails, slugs and names), so tests never depend on order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from shop.migrate import migrate_all
+from shop.postgres import ensure_database, server_url
+from subgraphs.common.settings import ROOT, Settings
+from subgraphs.users.tokens import TokenSigner, generate_pem, public_pem
+
+TEST_DATA = ROOT / ".data" / "test"
+
+
+@pytest.fixture(scope="session")
+def server() -> str:
+    """The PostgreSQL server's URL (its `postgres` database)."""
+    url, _handle = server_url(TEST_DATA)
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(server: str) -> str:
+    """A fresh database with every subgraph's migrations applied."""
+    url = ensure_database(server, "shop_test", fresh=True)
+    migrate_all(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def signing_pem() -> str:
+    return generate_pem()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, signing_pem: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings as production would have them: keys given, not generated."""
+    return Settings(
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        jwt_private_key=signing_pem,
+        jwt_public_key=public_pem(signing_pem),
+        login_max_failures=5,
+    )
+
+
+@pytest.fixture(scope="session")
+def signer(settings: Settings) -> TokenSigner:
+    return TokenSigner.from_settings(settings)
+
+
+@pytest.fixture(scope="session")
+def token_for(signer: TokenSigner) -> Callable[..., str]:
+    """An access token for any principal: `token_for(user_id, "ADMIN")`."""
+
+    def make(user_id: uuid.UUID | None = None, *roles: str, session_id: uuid.UUID | None = None) -> str:
+        return signer.issue(user_id or uuid.uuid4(), list(roles or ["CUSTOMER"]), session_id or uuid.uuid4()).token
+
+    return make
+
+
+class GraphQLClient:
+    """Posts GraphQL to one app (in-process) or one URL; `token` signs the requests in."""
+
+    def __init__(self, http: httpx.AsyncClient, path: str = "/graphql", token: str | None = None) -> None:
+        self.http, self.path, self.token = http, path, token
+
+    def as_(self, token: str | None) -> GraphQLClient:
+        return GraphQLClient(self.http, self.path, token)
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        """The whole response body: `data` and `errors`."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = await self.http.post(self.path, json={"query": query, "variables": variables or {}, **extra}, headers=headers)
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`data` of a request that must not fail."""
+        body = await self.execute(query, variables)
+        assert not body.get("errors"), body["errors"]
+        result: dict[str, Any] = body["data"]
+        return result
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process, its lifespan run, behind an httpx client."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
+
+
+def unique(prefix: str = "t") -> str:
+    """A value no other test uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+AppFactory = Callable[[Settings], Starlette]
+Serve = Callable[[AppFactory], Awaitable[GraphQLClient]]
+__all__ = ["GraphQLClient", "serve", "unique", "Path"]
