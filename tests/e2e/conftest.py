@@ -1,0 +1,53 @@
+"""End to end: the real processes (every subgraph under uvicorn, Hive Gateway) on their own ports.
+
+Everything goes through the gateway only, as the storefront and GraphiQL would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from shop.cli import prepare
+from shop.migrate import migrate_all
+from shop.postgres import ensure_database
+from shop.stack import Stack
+from subgraphs.common.settings import ROOT, Settings
+from tests.conftest import GraphQLClient
+
+# Far from the development ports, so the tests run beside `make run`.
+PORT_BASE = 14000
+
+
+@pytest.fixture(scope="session")
+def e2e_settings(server: str) -> Settings:
+    url = ensure_database(server, "shop_e2e", fresh=True)
+    migrate_all(url)
+    return Settings(database_url=url, data_dir=ROOT / ".data" / "e2e", port_base=PORT_BASE, admin_email="admin@e2e.test")
+
+
+@pytest.fixture(scope="session")
+async def store(e2e_settings: Settings) -> AsyncIterator[Stack]:
+    """The whole store, started once for the end-to-end tests (development keys, JWKS over HTTP)."""
+    assert e2e_settings.database_url
+    await prepare(e2e_settings, e2e_settings.database_url)
+    async with Stack(e2e_settings, e2e_settings.database_url, quiet=True) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+async def gateway(store: Stack) -> AsyncIterator[GraphQLClient]:
+    """An anonymous client of the gateway; `.as_(token)` signs in."""
+    async with httpx.AsyncClient(base_url=store.settings.url("gateway"), timeout=30.0) as http:
+        yield GraphQLClient(http)
+
+
+@pytest.fixture(scope="session")
+async def admin(gateway: GraphQLClient, e2e_settings: Settings) -> GraphQLClient:
+    body = await gateway.data(
+        "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken errors { code } } }",
+        {"e": e2e_settings.admin_email, "p": e2e_settings.admin_password},
+    )
+    return gateway.as_(body["login"]["accessToken"])
