@@ -11,8 +11,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy.engine import make_url
+
+from subgraphs.common.db import connect_raw
 
 
 def embedded(data_dir: Path) -> Any:
@@ -42,19 +43,8 @@ def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-async def _connect(url: str) -> asyncpg.Connection:
-    parsed = make_url(url)
-    return await asyncpg.connect(
-        user=parsed.username,
-        password=parsed.password or None,
-        host=parsed.query.get("host") or parsed.host,
-        port=parsed.port,
-        database=parsed.database,
-    )
-
-
 async def _ensure(url: str, name: str, *, fresh: bool) -> None:
-    conn = await _connect(url)
+    conn = await connect_raw(url)
     try:
         if fresh:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -48,3 +49,15 @@ def create_engine(url: str, *, pool_size: int = 10, application_name: str = "sho
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit (resolvers read them afterwards)."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def connect_raw(url: str) -> asyncpg.Connection:
+    """A plain asyncpg connection (LISTEN, COPY, CREATE DATABASE) from a libpq-style URL."""
+    parsed = make_url(url)
+    return await asyncpg.connect(
+        user=parsed.username,
+        password=parsed.password or None,
+        host=parsed.query.get("host") or parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+    )

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # Where the other subgraphs fetch the verifying keys when `jwt_public_key` is not set.
     jwks_url: str | None = None
 
+    # Shared secret that internal calls between subgraphs present; generated into data_dir in development.
+    service_token: str | None = None
+    # Remote calls between subgraphs: per-attempt timeout and attempts before giving up.
+    internal_timeout: float = 3.0
+    internal_attempts: int = 4
+
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
 
@@ -55,6 +61,20 @@ class Settings(BaseSettings):
     @property
     def resolved_jwks_url(self) -> str:
         return self.jwks_url or f"{self.url('users')}/.well-known/jwks.json"
+
+
+    def resolved_service_token(self) -> str:
+        """The service credential: from settings in production, else one generated once per data folder."""
+        if self.service_token:
+            return self.service_token
+        path = self.data_dir / "keys" / "service-token"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
 
 @lru_cache
