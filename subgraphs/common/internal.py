@@ -58,7 +58,8 @@ def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         if not hmac.compare_digest(presented.encode(), state.settings.resolved_service_token().encode()):
             return JSONResponse({"error": "UNAUTHENTICATED"}, status_code=401)
         try:
-            body = await request.json() if request.method == "POST" else {}
+            raw = await request.body()
+            body = json.loads(raw) if raw else {}
         except json.JSONDecodeError:
             return JSONResponse({"error": "INVALID_INPUT", "message": "not JSON"}, status_code=400)
         if not isinstance(body, dict):
@@ -92,7 +93,11 @@ class InternalClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def post(self, service: str, path: str, body: dict[str, Any] | None = None) -> Reply:
+    async def get(self, service: str, path: str) -> Reply:
+        """Like `post`, for reads."""
+        return await self.post(service, path, None, method="GET")
+
+    async def post(self, service: str, path: str, body: dict[str, Any] | None = None, *, method: str = "POST") -> Reply:
         """The remote's reply (200 or a 4xx refusal); RemoteUnavailable when it cannot be had."""
         url = f"{self.settings.url(service)}{path}"
         try:
@@ -103,16 +108,16 @@ class InternalClient:
                 reraise=True,
             ):
                 with attempt:
-                    return await self._once(service, url, body or {})
+                    return await self._once(service, method, url, body)
         except (_Retryable, OpenedState) as exc:
             raise RemoteUnavailable(f"{service} unavailable: {exc}") from exc
         raise AssertionError("unreachable")
 
-    async def _once(self, service: str, url: str, body: dict[str, Any]) -> Reply:
+    async def _once(self, service: str, method: str, url: str, body: dict[str, Any] | None) -> Reply:
         breaker = await self.breakers.get_breaker(service)
         async with breaker:
             try:
-                response = await self.http.post(url, json=body)
+                response = await self.http.request(method, url, json=body if method == "POST" else None)
             except httpx.TransportError as exc:
                 raise _Retryable(str(exc)) from exc
             if response.status_code >= 500 or response.status_code == 401:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,6 +44,16 @@ class Settings(BaseSettings):
     # Remote calls between subgraphs: per-attempt timeout and attempts before giving up.
     internal_timeout: float = 3.0
     internal_attempts: int = 4
+
+    # The largest single wallet top-up (`SHOP_WALLET_MAX_TOP_UP`); more is INVALID_INPUT.
+    wallet_max_top_up: Decimal = Decimal("1000000")
+
+    # placeOrder answers when the saga ends or after this many seconds (the saga carries on).
+    place_order_wait: float = 10.0
+    # A saga whose remotes stay unreachable this long is compensated and FAILED.
+    saga_deadline: float = 120.0
+    # How often unfinished sagas are looked for.
+    saga_recovery_interval: float = 2.0
 
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60

@@ -1,0 +1,1 @@
+"""Cart, orders, and the placeOrder saga that orchestrates catalog, wallet and delivery."""

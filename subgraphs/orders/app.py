@@ -1,0 +1,65 @@
+"""The orders subgraph's ASGI app: GraphQL, the saga runner with its recovery, and the event intake."""
+
+from __future__ import annotations
+
+import uuid
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from subgraphs.common.app import create_app
+from subgraphs.common.context import AppState
+from subgraphs.common.events import Relay
+from subgraphs.common.internal import InternalClient, Reply, internal
+from subgraphs.common.settings import Settings
+
+from . import service
+from .models import OutboxEvent
+from .remote import HttpRemote, Remote
+from .runner import Runner
+from .saga import Saga
+from .schema import schema
+
+#: Who hears about order status changes.
+ROUTES: dict[str, tuple[str, ...]] = {"order.status_changed": ()}
+
+
+async def events(state: AppState, body: dict[str, object]) -> Reply:
+    """Events from other subgraphs (delivery's status changes), each handled once."""
+    if body.get("topic") == "delivery.status_changed":
+        await service.on_delivery_status(state.db, uuid.UUID(str(body["id"])), dict(body["payload"]))  # type: ignore[arg-type]
+    return Reply(200, {"handled": True})
+
+
+def build(settings: Settings | None = None, *, remote: Remote | None = None, background: bool = True) -> Starlette:
+    """`remote` replaces the HTTP calls (tests); `background=False` leaves recovery and the relay off."""
+
+    async def start(state: AppState) -> None:
+        client = InternalClient(state.settings)
+        state.extras["client"] = client
+        state.extras["remote"] = remote or HttpRemote(client)
+        runner = Runner(Saga(state.db, state.extras["remote"], deadline=state.settings.saga_deadline), interval=state.settings.saga_recovery_interval)
+        state.extras["runner"] = runner
+        if background:
+            runner.run_forever()
+            relay = Relay(state, OutboxEvent, ROUTES)
+            state.extras["relay"] = relay
+            await relay.start()
+
+    async def stop(state: AppState) -> None:
+        await state.extras["runner"].stop()
+        if relay := state.extras.get("relay"):
+            await relay.stop()
+        await state.extras["client"].aclose()
+
+    return create_app(
+        "orders",
+        schema,
+        settings=settings,
+        routes=[Route("/internal/events", internal(events), methods=["POST"])],
+        on_startup=[start],
+        on_shutdown=[stop],
+    )
+
+
+app = build()

@@ -1,0 +1,73 @@
+"""Runs sagas in the background and recovers unfinished ones, at start and periodically."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+from sqlalchemy import select
+
+from .models import Order
+from .saga import Saga
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    """One per process: `start(order_id)` launches a saga; `recover()` resumes every unfinished one."""
+
+    def __init__(self, saga: Saga, *, interval: float = 2.0) -> None:
+        self.saga, self.interval = saga, interval
+        self.tasks: dict[uuid.UUID, asyncio.Task[bool]] = {}
+        self.loop_task: asyncio.Task[None] | None = None
+
+    def start(self, order_id: uuid.UUID) -> asyncio.Task[bool]:
+        """The task running this order's saga (an existing one is reused)."""
+        task = self.tasks.get(order_id)
+        if task is None or task.done():
+            task = asyncio.create_task(self._run(order_id), name=f"saga-{order_id}")
+            self.tasks[order_id] = task
+        return task
+
+    async def _run(self, order_id: uuid.UUID) -> bool:
+        try:
+            return await self.saga.run(order_id)
+        except Exception:  # noqa: BLE001 (recovery picks it up again)
+            log.exception("saga of order %s failed; recovery will resume it", order_id)
+            return False
+        finally:
+            self.tasks.pop(order_id, None)
+
+    async def wait(self, order_id: uuid.UUID, timeout: float) -> None:
+        """Waits up to `timeout` seconds for the order's saga; it goes on in the background afterwards."""
+        task = self.start(order_id)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+
+    async def recover(self) -> int:
+        """Starts a saga for every unfinished order not already running here; returns how many."""
+        async with self.saga.db() as session:
+            ids = list(await session.scalars(select(Order.id).where(Order.saga != "DONE").order_by(Order.updated_at).limit(500)))
+        started = [i for i in ids if i not in self.tasks]
+        for order_id in started:
+            self.start(order_id)
+        return len(started)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.recover()
+            except Exception:  # noqa: BLE001 (the database may be restarting)
+                log.exception("saga recovery failed; retrying")
+            await asyncio.sleep(self.interval)
+
+    def run_forever(self) -> None:
+        self.loop_task = asyncio.create_task(self._loop(), name="saga-recovery")
+
+    async def stop(self) -> None:
+        tasks = [t for t in [self.loop_task, *self.tasks.values()] if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,190 @@
+"""The placeOrder saga: reserve stock → charge the wallet → queue the delivery → commit stock → CONFIRMED.
+
+Every step is persisted (`saga_steps`) and every remote effect is idempotent by order id, so the
+saga can be run again from the database at any point — after a crash, by another replica, or by
+recovery — without doubling anything. A refusal compensates the finished steps in reverse and
+ends the order FAILED; an outage is retried until the deadline, then compensated as well (the
+remotes leave tombstones, so undoing a step that never landed is safe).
+
+Two runners never work on one order at once: each holds a PostgreSQL advisory lock on the order
+id for as long as it runs, and a crashed runner's lock dies with its connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from subgraphs.common.errors import ErrorCode
+
+from .models import Order, OrderItem, SagaStep
+from .remote import Line, Refused, Remote, RemoteUnavailable
+from .status import set_status
+
+log = logging.getLogger(__name__)
+
+STEPS = ("reserve", "charge", "deliver", "commit")
+Db = async_sessionmaker[AsyncSession]
+
+
+def lock_key(order_id: uuid.UUID) -> int:
+    """A signed 64-bit advisory lock key from the order id."""
+    return (order_id.int >> 64) - (1 << 63)
+
+
+@contextlib.asynccontextmanager
+async def claimed(db: Db, order_id: uuid.UUID) -> AsyncIterator[bool]:
+    """Holds the order's advisory lock while the block runs; yields False when another runner has it."""
+    async with db() as session:
+        connection = await session.connection()
+        got = bool(await connection.scalar(select(func.pg_try_advisory_lock(lock_key(order_id)))))
+        try:
+            yield got
+        finally:
+            if got:
+                await connection.scalar(select(func.pg_advisory_unlock(lock_key(order_id))))
+
+
+class Saga:
+    """Runs (or resumes) one order's saga to its end, as far as the remotes allow right now."""
+
+    def __init__(self, db: Db, remote: Remote, *, deadline: float = 120.0) -> None:
+        self.db, self.remote, self.deadline = db, remote, timedelta(seconds=deadline)
+
+    async def run(self, order_id: uuid.UUID) -> bool:
+        """True when this call found the saga finished or finished it; False when it must be resumed later."""
+        async with claimed(self.db, order_id) as mine:
+            if not mine:
+                return False
+            order = await self._order(order_id)
+            if order is None or order.saga == "DONE":
+                return True
+            if order.saga == "RUNNING" and not await self._forward(order):
+                return False
+            order = await self._order(order_id)
+            if order is None or order.saga == "DONE":
+                return True
+            return await self._backward(order_id)
+
+    async def _order(self, order_id: uuid.UUID) -> Order | None:
+        async with self.db() as session:
+            return await session.get(Order, order_id, populate_existing=True)
+
+    async def _steps(self, order_id: uuid.UUID) -> list[SagaStep]:
+        async with self.db() as session:
+            return list(await session.scalars(select(SagaStep).where(SagaStep.order_id == order_id).order_by(SagaStep.position)))
+
+    async def _mark(self, session: AsyncSession, order_id: uuid.UUID, step: str, state: str, error: str | None = None) -> None:
+        await session.execute(
+            update(SagaStep)
+            .where(SagaStep.order_id == order_id, SagaStep.step == step)
+            .values(state=state, error=error, attempts=SagaStep.attempts + 1, updated_at=func.clock_timestamp())
+        )
+
+    async def _forward(self, order: Order) -> bool:
+        """Runs the pending steps; True when the saga moved to its end (confirmed or compensating)."""
+        for step in await self._steps(order.id):
+            if step.state != "PENDING":
+                continue
+            try:
+                await self._do(order, step.step)
+            except Refused as refused:
+                await self._fail(order.id, step.step, "FAILED", refused.code, str(refused))
+                return True
+            except RemoteUnavailable as outage:
+                if datetime.now(UTC) - order.created_at < self.deadline:
+                    async with self.db.begin() as session:
+                        await self._mark(session, order.id, step.step, "PENDING", str(outage))
+                    return False
+                # Past the deadline: give up, and undo this step too, in case it landed.
+                await self._fail(order.id, step.step, "UNKNOWN", ErrorCode.INTERNAL, str(outage))
+                return True
+        async with self.db.begin() as session:
+            locked = await session.get(Order, order.id, with_for_update=True)
+            assert locked is not None
+            locked.saga = "DONE"
+            await set_status(session, locked, "CONFIRMED")
+            await _empty_cart(session, locked)
+        return True
+
+    async def _do(self, order: Order, step: str) -> None:
+        if step == "reserve":
+            async with self.db() as session:
+                items = list(await session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)))
+            priced = await self.remote.reserve(order.id, [Line(i.product_id, i.quantity) for i in items])
+            async with self.db.begin() as session:
+                # The reservation fixes the prices the customer pays: they become the order's lines.
+                for line in priced:
+                    await session.execute(
+                        update(OrderItem)
+                        .where(OrderItem.order_id == order.id, OrderItem.product_id == line.product_id)
+                        .values(product_name=line.name, unit_price=line.unit_price)
+                    )
+                total = sum((line.unit_price * line.quantity for line in priced), start=Decimal(0))
+                await session.execute(update(Order).where(Order.id == order.id).values(total=total, updated_at=func.clock_timestamp()))
+                order.total = total
+                await self._mark(session, order.id, step, "DONE")
+            return
+        if step == "charge":
+            await self.remote.charge(order.id, order.user_id, order.total)
+        elif step == "deliver":
+            await self.remote.create_delivery(order.id, order.user_id, order.delivery_method, order.delivery_address, order.pickup_point_id)
+        elif step == "commit":
+            await self.remote.commit(order.id)
+        async with self.db.begin() as session:
+            await self._mark(session, order.id, step, "DONE")
+
+    async def _fail(self, order_id: uuid.UUID, step: str, state: str, code: ErrorCode, message: str) -> None:
+        async with self.db.begin() as session:
+            await self._mark(session, order_id, step, state, message)
+            await session.execute(
+                update(Order).where(Order.id == order_id).values(saga="COMPENSATING", failure_reason=code.value, updated_at=func.clock_timestamp())
+            )
+
+    async def _backward(self, order_id: uuid.UUID) -> bool:
+        """Undoes the finished steps in reverse; ends FAILED (or CANCELLED when cancelling)."""
+        for step in reversed(await self._steps(order_id)):
+            if step.state not in ("DONE", "UNKNOWN"):
+                continue
+            try:
+                await self._undo(order_id, step.step)
+            except RemoteUnavailable as outage:
+                log.warning("compensation %s of order %s postponed: %s", step.step, order_id, outage)
+                return False
+            except Refused as refused:
+                # Nothing left to undo there (e.g. the delivery already moved on): record and go on.
+                log.error("compensation %s of order %s refused: %s", step.step, order_id, refused)
+            async with self.db.begin() as session:
+                await self._mark(session, order_id, step.step, "COMPENSATED")
+        async with self.db.begin() as session:
+            order = await session.get(Order, order_id, with_for_update=True)
+            assert order is not None
+            final = "CANCELLED" if order.saga == "CANCELLING" else "FAILED"
+            order.saga = "DONE"
+            await set_status(session, order, final, order.failure_reason if final == "FAILED" else None)
+        return True
+
+    async def _undo(self, order_id: uuid.UUID, step: str) -> None:
+        if step in ("reserve", "commit"):
+            await self.remote.release(order_id)
+        elif step == "charge":
+            await self.remote.refund(order_id)
+        elif step == "deliver":
+            await self.remote.cancel_delivery(order_id)
+
+
+async def _empty_cart(session: AsyncSession, order: Order) -> None:
+    """Removes what was bought from the cart (lines added meanwhile stay)."""
+    from sqlalchemy import delete
+
+    from .models import CartItem
+
+    bought = select(OrderItem.product_id).where(OrderItem.order_id == order.id)
+    await session.execute(delete(CartItem).where(CartItem.user_id == order.user_id, CartItem.product_id.in_(bought)))

@@ -1,0 +1,149 @@
+"""The orders subgraph: the cart, placing and cancelling orders, and reading them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+import strawberry
+from strawberry import UNSET
+from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
+
+from subgraphs.common.auth import IsAdmin, IsAuthenticated
+from subgraphs.common.errors import DomainError, ErrorCode, UserError
+from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.schema import make_schema
+
+from . import cart, service
+from .remote import Remote, RemoteUnavailable
+from .runner import Runner
+from .types import (
+    Cart, CartPayload, Order, OrderFilter, OrderPayload, PlaceOrderInput, PlaceOrderPayload, User, order_page,
+)
+
+UNAVAILABLE = UserError(code=ErrorCode.INTERNAL, message="The store cannot reach a service right now; try again shortly.")
+
+
+def _remote(info: Info) -> Remote:
+    remote: Remote = info.context.state.extras["remote"]
+    return remote
+
+
+async def _cart(info: Info) -> Cart:
+    lines = await cart.lines(info.context.db, _remote(info), info.context.principal.user_id)
+    return Cart.build(lines, info.context.settings.currency)
+
+
+def _product_id(value: strawberry.ID) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such product.", "productId") from None
+
+
+async def _change_cart(info: Info, change: Callable[[], Awaitable[None]]) -> CartPayload:
+    """Runs one cart change; business failures and outages come back as errors."""
+    try:
+        await change()
+        return CartPayload(cart=await _cart(info))
+    except DomainError as error:
+        return CartPayload(errors=[error.as_user_error()])
+    except RemoteUnavailable:
+        return CartPayload(errors=[UNAVAILABLE])
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The caller's cart, at current prices.", permission_classes=[IsAuthenticated])
+    async def cart(self, info: Info) -> Cart:
+        return await _cart(info)
+
+    @strawberry.field(description="The caller's orders, newest first.", permission_classes=[IsAuthenticated])
+    async def my_orders(self, info: Info, first: int | None = 20, after: str | None = UNSET) -> Connection[Order]:
+        page = Page.from_args(first, after)
+        return order_page(await service.list_orders(info.context.db, page, user_id=info.context.principal.user_id), page)
+
+    @strawberry.field(description="One order: the owner's or, for an ADMIN, anyone's; null otherwise.")
+    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+        try:
+            row = await service.get_order(info.context.db, uuid.UUID(str(id)))
+        except ValueError:
+            return None
+        row = service.visible(row, info.context.principal)
+        return Order.from_row(row) if row else None
+
+    @strawberry.field(description="Every order, newest first, optionally by customer and status (ADMIN).", permission_classes=[IsAdmin])
+    async def orders(self, info: Info, first: int | None = 20, after: str | None = UNSET, filter: OrderFilter | None = UNSET) -> Connection[Order]:
+        page = Page.from_args(first, after)
+        user_id = status = None
+        if filter:
+            status = filter.status.value if filter.status else None
+            if filter.user_id:
+                try:
+                    user_id = uuid.UUID(str(filter.user_id))
+                except ValueError:
+                    return order_page([], page)
+        return order_page(await service.list_orders(info.context.db, page, user_id=user_id, status=status), page)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Adds a product to the cart (up to what is in stock).", permission_classes=[IsAuthenticated])
+    async def add_to_cart(self, info: Info, product_id: strawberry.ID, quantity: int = 1) -> CartPayload:
+        user = info.context.principal.user_id
+        return await _change_cart(info, lambda: cart.add(info.context.db, _remote(info), user, _product_id(product_id), quantity))
+
+    @strawberry.mutation(description="Sets a line's quantity; 0 removes the line.", permission_classes=[IsAuthenticated])
+    async def update_cart_item(self, info: Info, product_id: strawberry.ID, quantity: int) -> CartPayload:
+        user = info.context.principal.user_id
+        return await _change_cart(info, lambda: cart.set_quantity(info.context.db, _remote(info), user, _product_id(product_id), quantity))
+
+    @strawberry.mutation(description="Removes a product from the cart.", permission_classes=[IsAuthenticated])
+    async def remove_from_cart(self, info: Info, product_id: strawberry.ID) -> CartPayload:
+        user = info.context.principal.user_id
+        return await _change_cart(info, lambda: cart.remove(info.context.db, user, _product_id(product_id)))
+
+    @strawberry.mutation(description="Empties the cart.", permission_classes=[IsAuthenticated])
+    async def clear_cart(self, info: Info) -> CartPayload:
+        return await _change_cart(info, lambda: cart.clear(info.context.db, info.context.principal.user_id))
+
+    @strawberry.mutation(
+        description="Buys the cart with the wallet: reserve → charge → queue delivery → CONFIRMED, or FAILED with the reason.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload:
+        state, user = info.context.state, info.context.principal.user_id
+        runner: Runner = state.extras["runner"]
+        try:
+            order = await service.place_order(state.db, _remote(info), user_id=user, currency=state.settings.currency, input=input)
+        except DomainError as error:
+            return PlaceOrderPayload(errors=[error.as_user_error()])
+        except RemoteUnavailable:
+            return PlaceOrderPayload(errors=[UNAVAILABLE])
+        await runner.wait(order.id, state.settings.place_order_wait)
+        row = await service.get_order(state.db, order.id)
+        assert row is not None
+        errors = [UserError(code=ErrorCode(row.failure_reason), message="The order failed.")] if row.status == "FAILED" and row.failure_reason else []
+        return PlaceOrderPayload(order=Order.from_row(row), errors=errors)
+
+    @strawberry.mutation(description="Cancels an order until it ships or is picked up: refund, stock back, delivery cancelled.", permission_classes=[IsAuthenticated])
+    async def cancel_order(self, info: Info, id: strawberry.ID) -> OrderPayload:
+        state = info.context.state
+        try:
+            row = service.visible(await service.get_order(state.db, uuid.UUID(str(id))), info.context.principal)
+        except ValueError:
+            row = None
+        if row is None:
+            return OrderPayload(errors=[UserError(code=ErrorCode.NOT_FOUND, message="No such order.", field="id")])
+        try:
+            await service.begin_cancel(state.db, _remote(info), row)
+        except DomainError as error:
+            return OrderPayload(order=Order.from_row(row), errors=[error.as_user_error()])
+        runner: Runner = state.extras["runner"]
+        await runner.wait(row.id, state.settings.place_order_wait)
+        fresh = await service.get_order(state.db, row.id)
+        assert fresh is not None
+        return OrderPayload(order=Order.from_row(fresh))
+
+
+schema = make_schema(query=Query, mutation=Mutation, types=[Order, User])

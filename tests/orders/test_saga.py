@@ -1,0 +1,179 @@
+"""The placeOrder saga against fakes of the other subgraphs and the real orders database.
+
+A failure at each step gives exactly the right compensations; a crash between any two steps is
+finished or compensated by recovery; retries never double an effect.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from subgraphs.common.db import create_engine, session_factory
+from subgraphs.common.errors import ErrorCode
+from subgraphs.common.settings import Settings
+from subgraphs.orders import service
+from subgraphs.orders.models import CartItem, Order, OrderStatusChange, OutboxEvent, SagaStep
+from subgraphs.orders.remote import Refused
+from subgraphs.orders.saga import Saga, claimed
+from tests.orders.fakes import OUTAGE, Crash, FakeRemote
+
+
+@pytest.fixture(scope="module")
+async def db(settings: Settings):  # type: ignore[no-untyped-def]
+    engine = create_engine(settings.database_url or "")
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def new_order(db, remote: FakeRemote, *, money: str = "1000.00", quantity: int = 2) -> tuple[uuid.UUID, uuid.UUID]:  # type: ignore[no-untyped-def]
+    """A customer with money and a carted product, and the PENDING order made from that cart."""
+    user = uuid.uuid4()
+    remote.balance[user] = Decimal(money)
+    product = remote.add_product("Mug", "150.00", stock=5)
+    async with db.begin() as session:
+        session.add(CartItem(user_id=user, product_id=product, quantity=quantity))
+    order = await service.create_order(db, remote, user_id=user, key=uuid.uuid4().hex, currency="RUB", method="PICKUP", address=None, pickup_point_id=uuid.uuid4())
+    return order.id, user
+
+
+async def state(db, order_id: uuid.UUID) -> tuple[str, dict[str, str], list[str]]:  # type: ignore[no-untyped-def]
+    async with db() as session:
+        order = await session.get(Order, order_id, populate_existing=True)
+        steps = {s.step: s.state for s in await session.scalars(select(SagaStep).where(SagaStep.order_id == order_id))}
+        history = list(await session.scalars(select(OrderStatusChange.status).where(OrderStatusChange.order_id == order_id).order_by(OrderStatusChange.id)))
+    assert order is not None
+    return order.status, steps, history
+
+
+def effects_undone(remote: FakeRemote, order_id: uuid.UUID, user: uuid.UUID) -> None:
+    assert order_id not in remote.reserved and order_id not in remote.committed
+    assert remote.balance[user] == Decimal("1000.00")
+    assert remote.deliveries.get(order_id) in (None, "CANCELLED")
+
+
+async def test_happy_path_confirms_and_empties_the_cart(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    assert await Saga(db, remote).run(order_id) is True
+    status, steps, history = await state(db, order_id)
+    assert status == "CONFIRMED" and set(steps.values()) == {"DONE"}
+    assert history == ["PENDING", "CONFIRMED"]
+    assert remote.balance[user] == Decimal("700.00") and remote.deliveries[order_id] == "QUEUED"
+    assert order_id in remote.committed
+    async with db() as session:
+        assert (await session.scalars(select(CartItem).where(CartItem.user_id == user))).all() == []
+        events = (await session.scalars(select(OutboxEvent).where(OutboxEvent.payload["order_id"].astext == str(order_id)))).all()
+    assert [e.payload["status"] for e in sorted(events, key=lambda e: e.created_at)] == ["PENDING", "CONFIRMED"]
+
+
+@pytest.mark.parametrize(
+    ("step", "code", "undone"),
+    [
+        ("reserve", ErrorCode.OUT_OF_STOCK, []),
+        ("charge", ErrorCode.INSUFFICIENT_FUNDS, ["release"]),
+        ("deliver", ErrorCode.INVALID_INPUT, ["refund", "release"]),
+    ],
+)
+async def test_a_refusal_compensates_the_finished_steps_in_reverse(db, step: str, code: ErrorCode, undone: list[str]) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.fail(step, Refused(code))
+    assert await Saga(db, remote).run(order_id) is True
+    status, steps, history = await state(db, order_id)
+    assert status == "FAILED" and history == ["PENDING", "FAILED"]
+    async with db() as session:
+        assert (await session.get(Order, order_id)).failure_reason == code.value  # type: ignore[union-attr]
+    compensations = [c for c in remote.calls if c in ("release", "refund", "cancel_delivery")]
+    assert compensations == undone
+    assert steps[step] == "FAILED"
+    effects_undone(remote, order_id, user)
+
+
+async def test_an_outage_is_retried_later_without_doubling(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.fail("charge", OUTAGE)
+    assert await Saga(db, remote).run(order_id) is False
+    assert (await state(db, order_id))[0] == "PENDING"
+    assert await Saga(db, remote).run(order_id) is True
+    assert (await state(db, order_id))[0] == "CONFIRMED"
+    assert remote.calls.count("charge") == 2 and remote.balance[user] == Decimal("700.00")
+
+
+async def test_an_outage_past_the_deadline_compensates_the_uncertain_step_too(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.fail("deliver", OUTAGE)
+    assert await Saga(db, remote, deadline=0).run(order_id) is True
+    status, steps, _ = await state(db, order_id)
+    assert status == "FAILED" and steps["deliver"] == "COMPENSATED"
+    assert [c for c in remote.calls if c in ("release", "refund", "cancel_delivery")] == ["cancel_delivery", "refund", "release"]
+    effects_undone(remote, order_id, user)
+
+
+@pytest.mark.parametrize("step", ["reserve", "charge", "deliver", "commit"])
+async def test_a_crash_after_each_step_is_finished_by_recovery(db, step: str) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.crash_after.add(step)
+    with pytest.raises(Crash):
+        await Saga(db, remote).run(order_id)
+    assert (await state(db, order_id))[0] == "PENDING"
+    assert await Saga(db, remote).run(order_id) is True  # recovery, as after a restart
+    assert (await state(db, order_id))[0] == "CONFIRMED"
+    assert remote.balance[user] == Decimal("700.00") and remote.on_hand[next(iter(remote.on_hand))] == 3
+    assert remote.calls.count(step) == 2
+
+
+@pytest.mark.parametrize("step", ["release", "refund"])
+async def test_a_crash_during_compensation_is_finished_by_recovery(db, step: str) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.fail("deliver", Refused(ErrorCode.INVALID_INPUT))
+    remote.crash_after.add(step)
+    with pytest.raises(Crash):
+        await Saga(db, remote).run(order_id)
+    assert (await state(db, order_id))[0] == "PENDING"
+    assert await Saga(db, remote).run(order_id) is True
+    assert (await state(db, order_id))[0] == "FAILED"
+    effects_undone(remote, order_id, user)
+
+
+async def test_two_runners_never_run_one_saga_at_once(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, _ = await new_order(db, remote)
+    async with claimed(db, order_id) as first:
+        assert first is True
+        assert await Saga(db, remote).run(order_id) is False  # the other replica backs off
+        assert remote.calls == []
+    assert await Saga(db, remote).run(order_id) is True
+
+
+async def test_cancel_after_confirmation_refunds_and_restocks(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    await Saga(db, remote).run(order_id)
+    order = await service.get_order(db, order_id)
+    assert order is not None
+    await service.begin_cancel(db, remote, order)
+    assert await Saga(db, remote).run(order_id) is True
+    status, _, history = await state(db, order_id)
+    assert status == "CANCELLED" and history == ["PENDING", "CONFIRMED", "CANCELLED"]
+    assert remote.balance[user] == Decimal("1000.00") and remote.on_hand[next(iter(remote.on_hand))] == 5
+    assert remote.deliveries[order_id] == "CANCELLED"
+
+
+async def test_cancel_is_refused_once_the_parcel_is_on_its_way(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    await Saga(db, remote).run(order_id)
+    remote.deliveries[order_id] = "IN_TRANSIT"
+    order = await service.get_order(db, order_id)
+    with pytest.raises(Exception) as refused:
+        await service.begin_cancel(db, remote, order)  # type: ignore[arg-type]
+    assert getattr(refused.value, "code", None) == ErrorCode.INVALID_STATE
+    assert remote.balance[user] == Decimal("700.00")
