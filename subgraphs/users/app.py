@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -10,9 +13,10 @@ from starlette.routing import Route
 from subgraphs.common.app import create_app
 from subgraphs.common.auth import KeySource, Principal, TokenVerifier
 from subgraphs.common.context import AppState
+from subgraphs.common.internal import Reply, internal
 from subgraphs.common.settings import Settings
 
-from . import sessions
+from . import service, sessions
 from .schema import schema
 from .tokens import TokenSigner
 
@@ -29,6 +33,17 @@ async def _session_alive(state: AppState, principal: Principal) -> Principal | N
     return principal if await sessions.is_active(state.db, principal.session_id) else None
 
 
+async def account(state: AppState, body: dict[str, Any]) -> Reply:
+    """What orders needs of an account: where a courier delivery goes by default."""
+    try:
+        user = await service.get_user(state.db, uuid.UUID(str(body["id"])))
+    except ValueError:
+        user = None
+    if user is None:
+        return Reply(404, {"error": "NOT_FOUND"})
+    return Reply(200, {"id": str(user.id), "default_address": user.default_address})
+
+
 async def jwks(request: Request) -> JSONResponse:
     signer: TokenSigner = request.app.state.shop.extras["signer"]
     return JSONResponse(signer.jwks(), headers={"Cache-Control": "public, max-age=300"})
@@ -39,7 +54,7 @@ def build(settings: Settings | None = None) -> Starlette:
         "users",
         schema,
         settings=settings,
-        routes=[Route("/.well-known/jwks.json", jwks)],
+        routes=[Route("/.well-known/jwks.json", jwks), Route("/internal/users/{id}", internal(account), methods=["GET"])],
         on_startup=[_start],
         authenticate=_session_alive,
     )

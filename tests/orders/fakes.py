@@ -27,7 +27,7 @@ class FakeRemote:
     reserved: dict[uuid.UUID, list[Line]] = field(default_factory=dict)  # order → lines (RESERVED)
     committed: dict[uuid.UUID, list[Line]] = field(default_factory=dict)  # order → lines (sold)
     balance: dict[uuid.UUID, Decimal] = field(default_factory=dict)
-    payments: dict[uuid.UUID, Decimal] = field(default_factory=dict)
+    payments: dict[uuid.UUID, tuple[uuid.UUID, Decimal]] = field(default_factory=dict)  # order → (payer, amount)
     refunds: set[uuid.UUID] = field(default_factory=set)
     deliveries: dict[uuid.UUID, str] = field(default_factory=dict)
     tombstones: set[tuple[str, uuid.UUID]] = field(default_factory=set)
@@ -102,14 +102,14 @@ class FakeRemote:
             if self.balance.get(user_id, Decimal(0)) < amount:
                 raise Refused(ErrorCode.INSUFFICIENT_FUNDS)
             self.balance[user_id] -= amount
-            self.payments[order_id] = amount
+            self.payments[order_id] = (user_id, amount)
         self._leave("charge")
 
     async def refund(self, order_id: uuid.UUID) -> None:
         self._enter("refund")
         if order_id in self.payments and order_id not in self.refunds:
-            owner = next(iter(self.balance))  # tests use one customer per fake
-            self.balance[owner] += self.payments[order_id]
+            payer, amount = self.payments[order_id]
+            self.balance[payer] += amount
         self.refunds.add(order_id)
         self._leave("refund")
 

@@ -127,3 +127,16 @@ async def test_bad_paging_input_is_bad_user_input(admin: GraphQLClient) -> None:
     for variables in ({"first": 101}, {"first": -1}, {"after": "garbage"}):
         body = await admin.execute(USERS, variables)
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", variables
+
+
+async def test_internal_account_route_needs_the_service_credential(users: GraphQLClient, settings: Any) -> None:
+    payload = await register(users)
+    me = users.as_(payload["accessToken"])
+    address = {"recipient": "Ann", "country": "RU", "city": "Omsk", "street": "Lenina 2", "postalCode": "644000"}
+    await me.data(UPDATE_PROFILE, {"input": {"defaultAddress": address}})
+    path = f"/internal/users/{payload['user']['id']}"
+    assert (await users.http.get(path)).status_code == 401
+    reply = await users.http.get(path, headers={"X-Service-Token": settings.resolved_service_token()})
+    assert reply.status_code == 200 and reply.json()["default_address"]["city"] == "Omsk"
+    missing = await users.http.get(f"/internal/users/{uuid.uuid4()}", headers={"X-Service-Token": settings.resolved_service_token()})
+    assert missing.status_code == 404
