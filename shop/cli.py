@@ -34,6 +34,7 @@ def database(settings: Settings) -> tuple[str, object]:
 async def prepare(settings: Settings, url: str) -> None:
     """The admin from settings, and demo data when the store is empty."""
     from subgraphs.catalog.seed import seed_demo
+    from subgraphs.delivery.seed import seed_demo as seed_pickup_points
     from subgraphs.users.service import ensure_admin
 
     engine = create_engine(url, pool_size=2)
@@ -43,6 +44,8 @@ async def prepare(settings: Settings, url: str) -> None:
         await engine.dispose()
     if await seed_demo(url):
         console.print("Seeded demo data: categories and products with stock.")
+    if await seed_pickup_points(url):
+        console.print("Seeded two pickup points.")
 
 
 @app.command()

@@ -58,3 +58,16 @@ def ensure_database(url: str, name: str, *, fresh: bool = False) -> str:
     """Creates database `name` on the server of `url` if missing (dropped first when `fresh`); returns its URL."""
     asyncio.run(_ensure(url, name, fresh=fresh))
     return with_database(url, name)
+
+
+async def _drop(url: str, name: str) -> None:
+    conn = await connect_raw(url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def drop_database(url: str, name: str) -> None:
+    """Drops database `name` on the server of `url`, closing its connections."""
+    asyncio.run(_drop(url, name))

@@ -6,8 +6,9 @@ Every test makes its own data (unique emails, slugs and names), so tests never d
 from __future__ import annotations
 
 import contextlib
+import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from starlette.applications import Starlette
 
 from shop.migrate import migrate_all
-from shop.postgres import ensure_database, server_url
+from shop.postgres import drop_database, ensure_database, server_url
 from subgraphs.common.settings import ROOT, Settings
 from subgraphs.users.tokens import TokenSigner, generate_pem, public_pem
 
@@ -31,11 +32,13 @@ def server() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(server: str) -> str:
-    """A fresh database with every subgraph's migrations applied."""
-    url = ensure_database(server, "shop_test", fresh=True)
+def database_url(server: str) -> Iterator[str]:
+    """A fresh database of this run's own (runs side by side never meet), every migration applied."""
+    name = f"shop_test_{os.getpid()}"
+    url = ensure_database(server, name, fresh=True)
     migrate_all(url)
-    return url
+    yield url
+    drop_database(server, name)
 
 
 @pytest.fixture(scope="session")

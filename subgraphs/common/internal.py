@@ -103,7 +103,7 @@ class InternalClient:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.settings.internal_attempts),
-                wait=wait_exponential_jitter(initial=0.05, max=1.0),
+                wait=wait_exponential_jitter(multiplier=0.05, max=1.0, jitter=0.05),
                 retry=retry_if_exception_type(_Retryable),
                 reraise=True,
             ):

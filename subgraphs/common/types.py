@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from strawberry import UNSET
 
 
 @strawberry.enum(description="What an account may do.")
@@ -40,17 +41,20 @@ class Address:
 @strawberry.input(description="A postal address.")
 class AddressInput:
     recipient: str = strawberry.field(description="Who receives the parcel.")
-    phone: str | None = strawberry.field(default=None, description="A contact phone.")
+    phone: str | None = strawberry.field(default=UNSET, description="A contact phone.")
     country: str = strawberry.field(description="Country.")
     city: str = strawberry.field(description="City.")
     street: str = strawberry.field(description="Street.")
-    building: str | None = strawberry.field(default=None, description="Building or house number.")
-    apartment: str | None = strawberry.field(default=None, description="Apartment or office.")
+    building: str | None = strawberry.field(default=UNSET, description="Building or house number.")
+    apartment: str | None = strawberry.field(default=UNSET, description="Apartment or office.")
     postal_code: str = strawberry.field(description="Postal code.")
 
     def to_dict(self) -> dict[str, Any]:
         """The address as stored (JSONB), blanks stripped; raises ValueError when a required part is blank."""
-        data = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in vars(self).items()}
+        data = {
+            k: ((v.strip() or None) if isinstance(v, str) else None)
+            for k, v in vars(self).items()
+        }
         missing = [k for k in ("recipient", "country", "city", "street", "postal_code") if not data.get(k)]
         if missing:
             raise ValueError(f"address.{missing[0]} must not be blank")

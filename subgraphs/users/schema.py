@@ -105,7 +105,10 @@ class Mutation:
             return UserPayload(errors=[DomainError(ErrorCode.INVALID_INPUT, str(exc), "defaultAddress").as_user_error()])
         try:
             row = await service.update_profile(
-                info.context.db, info.context.principal.user_id, display_name=input.display_name, address=address
+                info.context.db,
+                info.context.principal.user_id,
+                display_name=None if input.display_name is UNSET else input.display_name,
+                address=address,
             )
         except DomainError as error:
             return UserPayload(errors=[error.as_user_error()])

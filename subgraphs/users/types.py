@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 import strawberry
+from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.errors import UserError
@@ -96,5 +97,5 @@ class LoginInput:
 
 @strawberry.input(description="Profile changes; omitted fields stay as they are.")
 class UpdateProfileInput:
-    display_name: str | None = strawberry.field(default=None, description="A new display name.")
-    default_address: AddressInput | None = strawberry.field(default=None, description="A new default delivery address.")
+    display_name: str | None = strawberry.field(default=UNSET, description="A new display name.")
+    default_address: AddressInput | None = strawberry.field(default=UNSET, description="A new default delivery address.")

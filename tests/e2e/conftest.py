@@ -5,14 +5,15 @@ Everything goes through the gateway only, as the storefront and GraphiQL would.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from shop.cli import prepare
 from shop.migrate import migrate_all
-from shop.postgres import ensure_database
+from shop.postgres import drop_database, ensure_database
 from shop.stack import Stack
 from subgraphs.common.settings import ROOT, Settings
 from tests.conftest import GraphQLClient
@@ -22,10 +23,12 @@ PORT_BASE = 14000
 
 
 @pytest.fixture(scope="session")
-def e2e_settings(server: str) -> Settings:
-    url = ensure_database(server, "shop_e2e", fresh=True)
+def e2e_settings(server: str) -> Iterator[Settings]:
+    name = f"shop_e2e_{os.getpid()}"
+    url = ensure_database(server, name, fresh=True)
     migrate_all(url)
-    return Settings(database_url=url, data_dir=ROOT / ".data" / "e2e", port_base=PORT_BASE, admin_email="admin@e2e.test")
+    yield Settings(database_url=url, data_dir=ROOT / ".data" / "e2e", port_base=PORT_BASE, admin_email="admin@e2e.test")
+    drop_database(server, name)
 
 
 @pytest.fixture(scope="session")

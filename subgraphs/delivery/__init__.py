@@ -1,0 +1,1 @@
+"""Pickup points, the delivery queue and its statuses, which drive the order's status."""

@@ -1,0 +1,72 @@
+"""The delivery subgraph: pickup points (anyone reads, ADMIN adds) and the delivery queue (ADMIN)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import UNSET
+from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
+
+from subgraphs.common.auth import IsAdmin
+from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.schema import make_schema
+
+from . import service
+from .types import (
+    CreatePickupPointInput,
+    Delivery,
+    DeliveryPayload,
+    DeliveryStatus,
+    Order,
+    PickupPoint,
+    PickupPointPayload,
+)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Every pickup point, by name: where PICKUP orders can be collected.")
+    async def pickup_points(self, info: Info) -> list[PickupPoint]:
+        return [PickupPoint.from_row(row) for row in await service.list_pickup_points(info.context.db)]
+
+    @strawberry.field(
+        description="The delivery queue, oldest first, optionally only one status (ADMIN).", permission_classes=[IsAdmin]
+    )
+    async def deliveries(
+        self, info: Info, first: int | None = 20, after: str | None = UNSET, status: DeliveryStatus | None = UNSET
+    ) -> Connection[Delivery]:
+        page = Page.from_args(first, after or None)
+        rows = await service.list_deliveries(info.context.db, page, status.value if status else None)
+        return Connection[Delivery].build(rows, page, node=Delivery.from_row, key=lambda row: [row.created_at, row.id])
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Moves an order's delivery on: courier QUEUED → IN_TRANSIT → DELIVERED, pickup QUEUED → "
+        "READY_FOR_PICKUP → PICKED_UP; the order follows. Repeating the current status changes nothing; "
+        "any other move is INVALID_STATE (ADMIN).",
+        permission_classes=[IsAdmin],
+    )
+    async def update_delivery_status(self, info: Info, order_id: strawberry.ID, status: DeliveryStatus) -> DeliveryPayload:
+        try:
+            row = await service.update_status(info.context.db, order_id, status.value)
+        except DomainError as error:
+            return DeliveryPayload(errors=[error.as_user_error()])
+        return DeliveryPayload(delivery=Delivery.from_row(row))
+
+    @strawberry.mutation(description="Adds a pickup point (ADMIN).", permission_classes=[IsAdmin])
+    async def create_pickup_point(self, info: Info, input: CreatePickupPointInput) -> PickupPointPayload:
+        try:
+            address = input.address.to_dict()
+        except ValueError as exc:
+            return PickupPointPayload(errors=[DomainError(ErrorCode.INVALID_INPUT, str(exc), "address").as_user_error()])
+        hours = input.opening_hours if input.opening_hours is not UNSET else None
+        try:
+            row = await service.create_pickup_point(info.context.db, input.name, address, hours)
+        except DomainError as error:
+            return PickupPointPayload(errors=[error.as_user_error()])
+        return PickupPointPayload(pickup_point=PickupPoint.from_row(row))
+
+
+schema = make_schema(query=Query, mutation=Mutation, types=[PickupPoint, Order])

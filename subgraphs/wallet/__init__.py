@@ -1,0 +1,1 @@
+"""The wallet subgraph: wallets and their ledger of top-ups, payments and refunds."""
