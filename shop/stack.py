@@ -88,18 +88,20 @@ class Stack:
             args, cwd=cwd, env=child_env(self.settings, self.database_url), stdout=stream, stderr=subprocess.STDOUT if self.quiet else None
         )
 
+    def _spawn_subgraph(self, name: str) -> None:
+        self._spawn(
+            name,
+            [
+                sys.executable, "-m", "uvicorn", f"subgraphs.{name}.app:app",
+                "--host", self.settings.host, "--port", str(self.settings.port(name)),
+                "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+                "--workers", str(self.workers), "--log-level", "warning",
+            ],
+        )
+
     async def start(self) -> None:
         for name in self.subgraphs:
-            port = self.settings.port(name)
-            self._spawn(
-                name,
-                [
-                    sys.executable, "-m", "uvicorn", f"subgraphs.{name}.app:app",
-                    "--host", self.settings.host, "--port", str(port),
-                    "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-                    "--workers", str(self.workers), "--log-level", "warning",
-                ],
-            )
+            self._spawn_subgraph(name)
         await asyncio.gather(*(self._wait(name, f"{self.settings.url(name)}/health") for name in self.subgraphs))
         supergraph = render_supergraph(self.settings)
         gateway = ROUTER / "node_modules" / ".bin" / "hive-gateway"
@@ -137,6 +139,17 @@ class Stack:
                 process.kill()
                 process.wait()
         self.processes.clear()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one subgraph: no shutdown hooks, no goodbyes (crash tests)."""
+        process = self.processes[name]
+        process.kill()
+        process.wait()
+
+    async def restart(self, name: str) -> None:
+        """Starts a subgraph again after `kill` and waits until it answers."""
+        self._spawn_subgraph(name)
+        await self._wait(name, f"{self.settings.url(name)}/health")
 
     def dead(self) -> list[str]:
         return [name for name, p in self.processes.items() if p.poll() is not None]
