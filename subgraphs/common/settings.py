@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,8 +67,8 @@ class Settings(BaseSettings):
         return self.port_base + PORT_OFFSETS[piece]
 
     def url(self, piece: str) -> str:
-        """The base URL of the gateway or of one subgraph."""
-        return f"http://{self.host}:{self.port(piece)}"
+        """The base URL of the gateway or of one subgraph (`SHOP_<PIECE>_URL` overrides, e.g. in containers)."""
+        return os.environ.get(f"SHOP_{piece.upper()}_URL") or f"http://{self.host}:{self.port(piece)}"
 
     @property
     def resolved_jwks_url(self) -> str:

@@ -1,0 +1,127 @@
+// Hive Gateway configuration, read from this folder (the working directory) by
+//   node_modules/.bin/hive-gateway supergraph <supergraph file> --port 4000 --host 127.0.0.1
+// Subgraph URLs come from the supergraph file alone (nothing here names a host or a port).
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
+import { GraphQLError } from 'graphql';
+
+/** Limits that refuse abusive operations before any subgraph sees them. */
+const LIMITS = {
+  // The deepest legitimate public query is 7 levels:
+  // orders → edges → node → items → product → category → name.
+  maxDepth: 10,
+  maxTokens: 2000,
+  maxAliases: 15,
+  maxBodyBytes: 100 * 1024,
+};
+
+/** Gives a graphql-armor rejection the same `extensions.code` Apollo Router's limits answer with. */
+const withCode = (code: string) => [(_: unknown, error: GraphQLError) => void Object.assign(error.extensions, { code })];
+
+/**
+ * Puts the caller's `Authorization` on the context as `authorization`: the HTTP header, or on
+ * WebSocket the `connection_init` payload's `Authorization` (or `authorization`) key.
+ */
+function useCallerAuthorization(): GatewayPlugin {
+  return {
+    onContextBuilding({ context, extendContext }) {
+      const { request, connectionParams: params = {} } = context as { request?: Request; connectionParams?: Record<string, unknown> };
+      const value = params['Authorization'] ?? params['authorization'] ?? request?.headers.get('authorization');
+      if (typeof value === 'string' && value !== '') extendContext({ authorization: value } as never);
+    },
+  };
+}
+
+/**
+ * Answers 413 to a request body over `maxBytes`: at once when `Content-Length` says so, else (a
+ * chunked body) as soon as the streamed bytes pass the limit, before the body is parsed.
+ * graphql-yoga has no such limit of its own.
+ */
+function useRequestBodyLimit(maxBytes: number): GatewayPlugin {
+  const message = `Request body is larger than ${maxBytes} bytes.`;
+  const tooLarge = () => new GraphQLError(message, { extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } } });
+  return {
+    // WebSocket messages bypass onRequest: bound the operation text itself too.
+    onParams({ params }) {
+      if ((params.query?.length ?? 0) > maxBytes) throw tooLarge();
+    },
+    onRequest({ request, setRequest, endResponse, fetchAPI }) {
+      if (request.method === 'GET' || request.method === 'HEAD' || !request.body) return;
+      const declared = request.headers.get('content-length');
+      if (declared !== null) {
+        if (Number(declared) > maxBytes) {
+          endResponse(
+            fetchAPI.Response.json(
+              { errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] },
+              { status: 413, headers: { connection: 'close' } },
+            ),
+          );
+        }
+        // Node's HTTP parser never delivers more than the declared length.
+        return;
+      }
+      let seen = 0;
+      const counted = request.body.pipeThrough(
+        new fetchAPI.TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            seen += chunk.byteLength;
+            if (seen > maxBytes) controller.error(tooLarge());
+            else controller.enqueue(chunk);
+          },
+        }),
+      );
+      setRequest(
+        new fetchAPI.Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: counted,
+          signal: request.signal,
+          // @ts-expect-error `duplex` is required by Node for a streamed body, missing from the DOM types
+          duplex: 'half',
+        }),
+      );
+    },
+  };
+}
+
+export const gatewayConfig = defineConfig({
+  // GET /graphql in a browser: GraphiQL. POST application/json: GraphQL.
+  graphqlEndpoint: '/graphql',
+  graphiql: { title: 'Shop API' },
+  landingPage: false,
+  // Errors a subgraph answers (GraphQL errors, with their `extensions.code`: UNAUTHENTICATED,
+  // FORBIDDEN, BAD_USER_INPUT, …) reach clients unchanged, plus `extensions.serviceName`. Masking,
+  // on by default, hides only the gateway's own unexpected errors (a subgraph that is down
+  // answers "Unexpected error.", not its address and the request body).
+  maskedErrors: true,
+  // Same rule as Apollo Router's default CSRF prevention: a request that a browser would send
+  // without a CORS preflight (GET, form posts) must carry one of these headers.
+  csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'x-graphql-yoga-csrf'] },
+  maxTokens: LIMITS.maxTokens,
+  // Subgraphs authenticate every request themselves: the gateway only forwards the caller's token.
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ context }) => ({ authorization: (context as { authorization?: string }).authorization }),
+  },
+  transportEntries: {
+    '*': {
+      options: {
+        // Strawberry's SSE framing yields no events through Hive Gateway: subscribe to subgraphs
+        // over WebSocket on their /graphql path, carrying the caller's credentials both in the
+        // upgrade request's headers and in the connection_init payload.
+        subscriptions: {
+          kind: 'ws',
+          location: '/graphql',
+          headers: [['authorization', '{context.authorization}']],
+          options: { connectionParams: { Authorization: '{context.authorization}' } },
+        },
+      },
+    },
+  },
+  plugins: () => [
+    useRequestBodyLimit(LIMITS.maxBodyBytes),
+    useCallerAuthorization(),
+    maxDepthPlugin({ n: LIMITS.maxDepth, onReject: withCode('MAX_DEPTH_LIMIT') }) as GatewayPlugin,
+    maxAliasesPlugin({ n: LIMITS.maxAliases, onReject: withCode('MAX_ALIASES_LIMIT') }) as GatewayPlugin,
+  ],
+});
