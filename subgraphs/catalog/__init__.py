@@ -1,0 +1,1 @@
+"""The catalog subgraph: categories, products, stock and full-text search."""

@@ -1,0 +1,64 @@
+"""Per-request DataLoaders: one query per batch, however many products or categories a response names."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import func, select
+from sqlalchemy.engine import Row
+
+from .models import Category, Product
+from .search import SHOWN, reading
+
+if TYPE_CHECKING:
+    from subgraphs.common.context import Context
+
+C = Category.__table__
+P = Product.__table__
+
+
+class CategoryLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+    """Categories by id."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__()
+        self.db = context.db
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
+        async with reading(self.db) as session:
+            rows = {row.id: row for row in await session.execute(select(C).where(C.c.id.in_(keys)))}
+        return [rows.get(key) for key in keys]
+
+
+class ProductLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+    """Products by id, deleted ones included: orders still show the lines they sold."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__()
+        self.db = context.db
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
+        async with reading(self.db) as session:
+            rows = {row.id: row for row in await session.execute(select(*SHOWN).where(P.c.id.in_(keys)))}
+        return [rows.get(key) for key in keys]
+
+
+class ProductCountLoader(DataLoader[uuid.UUID, int]):
+    """How many products on the showcase each category has (an index-only scan per category)."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__()
+        self.db = context.db
+
+    async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[int]:
+        query = (
+            select(P.c.category_id, func.count())
+            .where(P.c.category_id.in_(keys), P.c.deleted_at.is_(None))
+            .group_by(P.c.category_id)
+        )
+        async with reading(self.db) as session:
+            counts: dict[uuid.UUID, int] = {row[0]: row[1] for row in await session.execute(query)}
+        return [counts.get(key, 0) for key in keys]

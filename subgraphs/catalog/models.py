@@ -1,0 +1,96 @@
+"""The catalog schema: categories and products, with the columns and indexes search and paging need.
+
+Every listing index is partial (`WHERE deleted_at IS NULL`): the showcase never reads deleted
+rows, so they cost the indexes nothing. Queries must repeat that predicate to use them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func, text
+from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from subgraphs.common.db import base_for
+
+Base = base_for("catalog")
+
+#: PostgreSQL's `russian` configuration stems Cyrillic words with the Russian Snowball stemmer and
+#: ASCII words with the English one (and folds ё to е), so one configuration serves both languages.
+TS_CONFIG = "russian"
+
+LIVE = text("deleted_at IS NULL")
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    # The unique constraint is the one check against duplicates (CONFLICT), not a prior SELECT.
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, server_default="")
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog.categories.id"))
+    # Sellable stock is on_hand - reserved; checkout reserves, delivery ships (on_hand falls).
+    on_hand: Mapped[int] = mapped_column(Integer, server_default="0")
+    reserved: Mapped[int] = mapped_column(Integer, server_default="0")
+    image_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+    # Soft delete: orders keep showing their old lines.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Generated, so every writer (the API, COPY in seed_bulk, a future import) fills them alike.
+    # name_tsv alone decides the top relevance tier; search_tsv (name A, description B) finds the rest.
+    name_tsv: Mapped[str] = mapped_column(TSVECTOR, Computed(f"to_tsvector('{TS_CONFIG}'::regconfig, name)", persisted=True))
+    search_tsv: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            f"setweight(to_tsvector('{TS_CONFIG}'::regconfig, name), 'A') || "
+            f"setweight(to_tsvector('{TS_CONFIG}'::regconfig, description), 'B')",
+            persisted=True,
+        ),
+    )
+
+    # Description words that are not in the name: the second relevance tier ("found in the
+    # description") becomes a positive GIN lookup instead of a NOT over every hit of the word.
+    desc_tsv: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            f"ts_delete(to_tsvector('{TS_CONFIG}'::regconfig, description), "
+            f"tsvector_to_array(to_tsvector('{TS_CONFIG}'::regconfig, name)))",
+            persisted=True,
+        ),
+    )
+
+    __table_args__ = (
+        CheckConstraint("price > 0", name="price_positive"),
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+        # One btree per sort, scanned forwards or backwards: keyset pages read ~first+1 entries.
+        Index("ix_products_newest", "created_at", "id", postgresql_where=LIVE),
+        Index("ix_products_name", func.lower(text("name")), "id", postgresql_where=LIVE),
+        Index("ix_products_price", "price", "id", postgresql_where=LIVE),
+        # The same per category, so a small category is not found by walking the whole catalog.
+        Index("ix_products_category_newest", "category_id", "created_at", "id", postgresql_where=LIVE),
+        Index("ix_products_category_name", "category_id", func.lower(text("name")), "id", postgresql_where=LIVE),
+        Index("ix_products_category_price", "category_id", "price", "id", postgresql_where=LIVE),
+        Index("ix_products_name_tsv", "name_tsv", postgresql_using="gin", postgresql_where=LIVE),
+        Index("ix_products_search_tsv", "search_tsv", postgresql_using="gin", postgresql_where=LIVE),
+        Index("ix_products_desc_tsv", "desc_tsv", postgresql_using="gin", postgresql_where=LIVE),
+        Index(
+            "ix_products_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}, postgresql_where=LIVE
+        ),
+    )

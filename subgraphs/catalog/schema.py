@@ -1,0 +1,140 @@
+"""The catalog subgraph: the showcase (anyone) and its upkeep (ADMIN)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry import UNSET
+from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
+
+from subgraphs.common.auth import IsAdmin
+from subgraphs.common.errors import DomainError
+from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.schema import make_schema
+
+from . import service
+from .loaders import ProductLoader
+from .search import CURSOR_ARITY, Listing, cursor_key, list_products
+from .types import (
+    Category,
+    CategoryPayload,
+    CreateCategoryInput,
+    CreateProductInput,
+    DeleteProductPayload,
+    Product,
+    ProductFilter,
+    ProductPayload,
+    ProductSort,
+    UpdateProductInput,
+    parse_id,
+)
+
+T = TypeVar("T")
+
+
+def _set(value: Any) -> Any:
+    return None if value is UNSET else value
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The showcase: products, searched, filtered and sorted, a page at a time.")
+    async def products(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = UNSET,
+        filter: ProductFilter | None = UNSET,
+        sort: ProductSort | None = UNSET,
+    ) -> Connection[Product]:
+        page = Page.from_args(first, _set(after), arity=CURSOR_ARITY)
+        where = filter or ProductFilter()
+        listing = Listing.of(
+            _set(sort) and sort.value, _set(where.search), _set(where.category_id), _set(where.in_stock_only)  # type: ignore[union-attr]
+        )
+        rows = await list_products(info.context.db, listing, page)
+        currency = info.context.settings.currency
+        return Connection[Product].build(
+            rows, page, node=lambda row: Product.from_row(row, currency), key=lambda row: cursor_key(listing, row)
+        )
+
+    @strawberry.field(description="One product of the showcase; null when it does not exist or was deleted.")
+    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+        key = parse_id(id)
+        row = await info.context.loader(ProductLoader).load(key) if key else None
+        if row is None or row.deleted_at is not None:
+            return None
+        return Product.from_row(row, info.context.settings.currency)
+
+    @strawberry.field(description="Every category, by name.")
+    async def categories(self, info: Info) -> list[Category]:
+        return [Category.from_row(row) for row in await service.list_categories(info.context.db)]
+
+
+async def _attempt(action: Awaitable[T], ok: Callable[[T], Any], failed: Callable[[DomainError], Any]) -> Any:
+    """Runs a service action; an expected failure becomes the payload's `errors`."""
+    try:
+        result = await action
+    except DomainError as error:
+        return failed(error)
+    return ok(result)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Adds a category (ADMIN).", permission_classes=[IsAdmin])
+    async def create_category(self, info: Info, input: CreateCategoryInput) -> CategoryPayload:
+        return await _attempt(
+            service.create_category(info.context.db, input.name, input.slug),
+            lambda row: CategoryPayload(category=Category.from_row(row)),
+            lambda error: CategoryPayload(errors=[error.as_user_error()]),
+        )
+
+    @strawberry.mutation(description="Adds a product to the showcase (ADMIN).", permission_classes=[IsAdmin])
+    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
+        action = service.create_product(
+            info.context.db,
+            name=input.name,
+            description=input.description,
+            price=input.price,
+            category_id=input.category_id,
+            stock=_set(input.stock),
+            image_url=_set(input.image_url),
+        )
+        return await _product_payload(info, action)
+
+    @strawberry.mutation(description="Changes a product's details; stock changes go through adjustStock (ADMIN).", permission_classes=[IsAdmin])
+    async def update_product(self, info: Info, id: strawberry.ID, input: UpdateProductInput) -> ProductPayload:
+        changes = {name: value for name, value in vars(input).items() if value is not UNSET}
+        return await _product_payload(info, service.update_product(info.context.db, id, changes))
+
+    @strawberry.mutation(
+        description="Takes a product off the showcase; past orders keep their lines (ADMIN).", permission_classes=[IsAdmin]
+    )
+    async def delete_product(self, info: Info, id: strawberry.ID) -> DeleteProductPayload:
+        return await _attempt(
+            service.delete_product(info.context.db, id),
+            lambda key: DeleteProductPayload(deleted_id=strawberry.ID(str(key))),
+            lambda error: DeleteProductPayload(errors=[error.as_user_error()]),
+        )
+
+    @strawberry.mutation(
+        description="Adds `delta` items to the stock on hand (negative removes); never below what is reserved (ADMIN).",
+        permission_classes=[IsAdmin],
+    )
+    async def adjust_stock(self, info: Info, product_id: strawberry.ID, delta: int) -> ProductPayload:
+        return await _product_payload(info, service.adjust_stock(info.context.db, product_id, delta))
+
+
+async def _product_payload(info: Info, action: Awaitable[Any]) -> ProductPayload:
+    currency = info.context.settings.currency
+    return await _attempt(  # type: ignore[no-any-return]
+        action,
+        lambda row: ProductPayload(product=Product.from_row(row, currency)),
+        lambda error: ProductPayload(errors=[error.as_user_error()]),
+    )
+
+
+schema = make_schema(query=Query, mutation=Mutation, types=[Category, Product])

@@ -1,0 +1,31 @@
+"""The gateway refuses abusive operations before any subgraph sees them."""
+
+from __future__ import annotations
+
+from tests.conftest import GraphQLClient
+
+
+async def test_depth_limit(gateway: GraphQLClient) -> None:
+    fine = "{ products { edges { node { category { id } } } } }"
+    assert "errors" not in await gateway.execute(fine)
+    # 11 levels: more than any query the storefront makes, refused before any subgraph is asked.
+    too_deep = "{ myOrders { edges { node { user { orders { edges { node { user { orders { edges { node { id } } } } } } } } } } } }"
+    body = await gateway.execute(too_deep)
+    assert body["errors"][0]["extensions"]["code"] == "MAX_DEPTH_LIMIT"
+
+
+async def test_alias_limit(gateway: GraphQLClient) -> None:
+    fine = "{ " + " ".join(f"a{i}: categories {{ id }}" for i in range(15)) + " }"
+    assert "errors" not in await gateway.execute(fine)
+    many = "{ " + " ".join(f"a{i}: categories {{ id }}" for i in range(16)) + " }"
+    assert (await gateway.execute(many))["errors"][0]["extensions"]["code"] == "MAX_ALIASES_LIMIT"
+
+
+async def test_token_limit(gateway: GraphQLClient) -> None:
+    huge = "{ categories { " + " ".join(["id"] * 2100) + " } }"
+    assert (await gateway.execute(huge))["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+async def test_body_size_limit(gateway: GraphQLClient) -> None:
+    response = await gateway.http.post("/graphql", json={"query": "{ categories { id } }", "variables": {"pad": "x" * 200_000}})
+    assert response.status_code == 413
