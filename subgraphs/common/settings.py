@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
 
-    admin_email: str = "admin@shop.local"
+    admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"
 
     def port(self, piece: str) -> int:

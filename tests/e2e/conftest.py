@@ -27,7 +27,7 @@ def e2e_settings(server: str) -> Iterator[Settings]:
     name = f"shop_e2e_{os.getpid()}"
     url = ensure_database(server, name, fresh=True)
     migrate_all(url)
-    yield Settings(database_url=url, data_dir=ROOT / ".data" / "e2e", port_base=PORT_BASE, admin_email="admin@e2e.test")
+    yield Settings(database_url=url, data_dir=ROOT / ".data" / "e2e", port_base=PORT_BASE, admin_email="admin-e2e@example.com")
     drop_database(server, name)
 
 
