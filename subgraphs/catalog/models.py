@@ -1,4 +1,5 @@
-"""The catalog schema: categories and products, with the columns and indexes search and paging need.
+"""The catalog schema: categories and products, with the columns and indexes search and paging need,
+and the order saga's stock reservations.
 
 Every listing index is partial (`WHERE deleted_at IS NULL`): the showcase never reads deleted
 rows, so they cost the indexes nothing. Queries must repeat that predicate to use them.
@@ -6,11 +7,25 @@ rows, so they cost the indexes nothing. Queries must repeat that predicate to us
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Computed, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func, text
+from sqlalchemy import (
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,3 +109,47 @@ class Product(Base):
             "ix_products_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}, postgresql_where=LIVE
         ),
     )
+
+
+class ReservationState(enum.StrEnum):
+    """Where an order's stock stands."""
+
+    RESERVED = "RESERVED"  # held: counted in products.reserved
+    COMMITTED = "COMMITTED"  # sold: taken off on_hand
+    RELEASED = "RELEASED"  # given back, or a tombstone: the release came before any reservation
+
+
+class Reservation(Base):
+    """The stock an order holds, one row per order: the primary key is the saga's idempotency key.
+
+    Reserve claims the order with `INSERT … ON CONFLICT DO NOTHING` on the primary key; release does
+    the same with a RELEASED tombstone, and otherwise locks the row (`SELECT … FOR UPDATE`) as commit
+    does. So every step of one order serializes on this row: a release that overtakes its reserve
+    leaves the tombstone, and the late reserve is refused (CANCELLED). A refused reserve rolls back,
+    so its claim never exists.
+    """
+
+    __tablename__ = "reservations"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True)
+    state: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (CheckConstraint("state IN ('RESERVED', 'COMMITTED', 'RELEASED')", name="state"),)
+
+
+class ReservationLine(Base):
+    """One product of a reservation, with the name and price it was reserved at (the order's line)."""
+
+    __tablename__ = "reservation_lines"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog.reservations.order_id", ondelete="CASCADE"), primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("catalog.products.id"), primary_key=True)
+    #: The line's place in the first request, so a replay answers the lines in the same order.
+    position: Mapped[int] = mapped_column(SmallInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
