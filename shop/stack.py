@@ -36,6 +36,7 @@ def child_env(settings: Settings, database_url: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         SHOP_PORT_BASE=str(settings.port_base),
         SHOP_DATA_DIR=str(settings.data_dir),
+        SHOP_DB_POOL_SIZE=str(settings.db_pool_size),
         PATH=os.pathsep.join([*node_bin_dirs(), env.get("PATH", "")]),
         PYTHONUNBUFFERED="1",
     )

@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     data_dir: Path = ROOT / ".data"
     port_base: int = 4000
     host: str = "127.0.0.1"
-    db_pool_size: int = 10
+    # Per subgraph process: steady connections; bursts may open as many again (PostgreSQL allows 100 by default).
+    db_pool_size: int = 5
 
     currency: str = "RUB"
 

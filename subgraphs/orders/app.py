@@ -38,7 +38,8 @@ def build(settings: Settings | None = None, *, remote: Remote | None = None, bac
         client = InternalClient(state.settings)
         state.extras["client"] = client
         state.extras["remote"] = remote or HttpRemote(client)
-        runner = Runner(Saga(state.db, state.extras["remote"], deadline=state.settings.saga_deadline), interval=state.settings.saga_recovery_interval)
+        saga = Saga(state.db, state.extras["remote"], deadline=state.settings.saga_deadline)
+        runner = Runner(saga, interval=state.settings.saga_recovery_interval, concurrency=state.settings.db_pool_size)
         state.extras["runner"] = runner
         if background:
             runner.run_forever()

@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 class Runner:
     """One per process: `start(order_id)` launches a saga; `recover()` resumes every unfinished one."""
 
-    def __init__(self, saga: Saga, *, interval: float = 2.0) -> None:
+    def __init__(self, saga: Saga, *, interval: float = 2.0, concurrency: int = 4) -> None:
         self.saga, self.interval = saga, interval
+        # Each running saga holds one database connection: leave the rest of the pool to requests.
+        self.slots = asyncio.Semaphore(concurrency)
         self.tasks: dict[uuid.UUID, asyncio.Task[bool]] = {}
         self.loop_task: asyncio.Task[None] | None = None
 
@@ -33,7 +35,8 @@ class Runner:
 
     async def _run(self, order_id: uuid.UUID) -> bool:
         try:
-            return await self.saga.run(order_id)
+            async with self.slots:
+                return await self.saga.run(order_id)
         except Exception:  # noqa: BLE001 (recovery picks it up again)
             log.exception("saga of order %s failed; recovery will resume it", order_id)
             return False

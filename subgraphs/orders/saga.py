@@ -7,7 +7,9 @@ ends the order FAILED; an outage is retried until the deadline, then compensated
 remotes leave tombstones, so undoing a step that never landed is safe).
 
 Two runners never work on one order at once: each holds a PostgreSQL advisory lock on the order
-id for as long as it runs, and a crashed runner's lock dies with its connection.
+id for as long as it runs, and a crashed runner's lock dies with its connection. A runner does
+all its database work on that one connection, so a running saga costs exactly one connection
+(holding the lock on one pooled connection while asking the pool for more would deadlock under load).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import ErrorCode
 
@@ -40,16 +42,21 @@ def lock_key(order_id: uuid.UUID) -> int:
 
 
 @contextlib.asynccontextmanager
-async def claimed(db: Db, order_id: uuid.UUID) -> AsyncIterator[bool]:
-    """Holds the order's advisory lock while the block runs; yields False when another runner has it."""
-    async with db() as session:
-        connection = await session.connection()
+async def claimed(db: Db, order_id: uuid.UUID) -> AsyncIterator[Db | None]:
+    """Holds the order's advisory lock while the block runs, yielding sessions on the locking
+    connection; yields None when another runner has the lock."""
+    engine: AsyncEngine = db.kw["bind"]
+    async with engine.connect() as connection:
         got = bool(await connection.scalar(select(func.pg_try_advisory_lock(lock_key(order_id)))))
+        await connection.commit()  # the lock is the session's, not the transaction's: it stays
+        if not got:
+            yield None
+            return
         try:
-            yield got
+            yield async_sessionmaker(bind=connection, expire_on_commit=False)
         finally:
-            if got:
-                await connection.scalar(select(func.pg_advisory_unlock(lock_key(order_id))))
+            await connection.scalar(select(func.pg_advisory_unlock(lock_key(order_id))))
+            await connection.commit()
 
 
 class Saga:
@@ -60,25 +67,25 @@ class Saga:
 
     async def run(self, order_id: uuid.UUID) -> bool:
         """True when this call found the saga finished or finished it; False when it must be resumed later."""
-        async with claimed(self.db, order_id) as mine:
-            if not mine:
+        async with claimed(self.db, order_id) as db:
+            if db is None:
                 return False
-            order = await self._order(order_id)
+            order = await self._order(db, order_id)
             if order is None or order.saga == "DONE":
                 return True
-            if order.saga == "RUNNING" and not await self._forward(order):
+            if order.saga == "RUNNING" and not await self._forward(db, order):
                 return False
-            order = await self._order(order_id)
+            order = await self._order(db, order_id)
             if order is None or order.saga == "DONE":
                 return True
-            return await self._backward(order_id)
+            return await self._backward(db, order_id)
 
-    async def _order(self, order_id: uuid.UUID) -> Order | None:
-        async with self.db() as session:
+    async def _order(self, db: Db, order_id: uuid.UUID) -> Order | None:
+        async with db() as session:
             return await session.get(Order, order_id, populate_existing=True)
 
-    async def _steps(self, order_id: uuid.UUID) -> list[SagaStep]:
-        async with self.db() as session:
+    async def _steps(self, db: Db, order_id: uuid.UUID) -> list[SagaStep]:
+        async with db() as session:
             return list(await session.scalars(select(SagaStep).where(SagaStep.order_id == order_id).order_by(SagaStep.position)))
 
     async def _mark(self, session: AsyncSession, order_id: uuid.UUID, step: str, state: str, error: str | None = None) -> None:
@@ -88,25 +95,25 @@ class Saga:
             .values(state=state, error=error, attempts=SagaStep.attempts + 1, updated_at=func.clock_timestamp())
         )
 
-    async def _forward(self, order: Order) -> bool:
+    async def _forward(self, db: Db, order: Order) -> bool:
         """Runs the pending steps; True when the saga moved to its end (confirmed or compensating)."""
-        for step in await self._steps(order.id):
+        for step in await self._steps(db, order.id):
             if step.state != "PENDING":
                 continue
             try:
-                await self._do(order, step.step)
+                await self._do(db, order, step.step)
             except Refused as refused:
-                await self._fail(order.id, step.step, "FAILED", refused.code, str(refused))
+                await self._fail(db, order.id, step.step, "FAILED", refused.code, str(refused))
                 return True
             except RemoteUnavailable as outage:
                 if datetime.now(UTC) - order.created_at < self.deadline:
-                    async with self.db.begin() as session:
+                    async with db.begin() as session:
                         await self._mark(session, order.id, step.step, "PENDING", str(outage))
                     return False
                 # Past the deadline: give up, and undo this step too, in case it landed.
-                await self._fail(order.id, step.step, "UNKNOWN", ErrorCode.INTERNAL, str(outage))
+                await self._fail(db, order.id, step.step, "UNKNOWN", ErrorCode.INTERNAL, str(outage))
                 return True
-        async with self.db.begin() as session:
+        async with db.begin() as session:
             locked = await session.get(Order, order.id, with_for_update=True)
             assert locked is not None
             locked.saga = "DONE"
@@ -114,12 +121,12 @@ class Saga:
             await _empty_cart(session, locked)
         return True
 
-    async def _do(self, order: Order, step: str) -> None:
+    async def _do(self, db: Db, order: Order, step: str) -> None:
         if step == "reserve":
-            async with self.db() as session:
+            async with db() as session:
                 items = list(await session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)))
             priced = await self.remote.reserve(order.id, [Line(i.product_id, i.quantity) for i in items])
-            async with self.db.begin() as session:
+            async with db.begin() as session:
                 # The reservation fixes the prices the customer pays: they become the order's lines.
                 for line in priced:
                     await session.execute(
@@ -138,19 +145,19 @@ class Saga:
             await self.remote.create_delivery(order.id, order.user_id, order.delivery_method, order.delivery_address, order.pickup_point_id)
         elif step == "commit":
             await self.remote.commit(order.id)
-        async with self.db.begin() as session:
+        async with db.begin() as session:
             await self._mark(session, order.id, step, "DONE")
 
-    async def _fail(self, order_id: uuid.UUID, step: str, state: str, code: ErrorCode, message: str) -> None:
-        async with self.db.begin() as session:
+    async def _fail(self, db: Db, order_id: uuid.UUID, step: str, state: str, code: ErrorCode, message: str) -> None:
+        async with db.begin() as session:
             await self._mark(session, order_id, step, state, message)
             await session.execute(
                 update(Order).where(Order.id == order_id).values(saga="COMPENSATING", failure_reason=code.value, updated_at=func.clock_timestamp())
             )
 
-    async def _backward(self, order_id: uuid.UUID) -> bool:
+    async def _backward(self, db: Db, order_id: uuid.UUID) -> bool:
         """Undoes the finished steps in reverse; ends FAILED (or CANCELLED when cancelling)."""
-        for step in reversed(await self._steps(order_id)):
+        for step in reversed(await self._steps(db, order_id)):
             if step.state not in ("DONE", "UNKNOWN"):
                 continue
             try:
@@ -161,9 +168,9 @@ class Saga:
             except Refused as refused:
                 # Nothing left to undo there (e.g. the delivery already moved on): record and go on.
                 log.error("compensation %s of order %s refused: %s", step.step, order_id, refused)
-            async with self.db.begin() as session:
+            async with db.begin() as session:
                 await self._mark(session, order_id, step.step, "COMPENSATED")
-        async with self.db.begin() as session:
+        async with db.begin() as session:
             order = await session.get(Order, order_id, with_for_update=True)
             assert order is not None
             final = "CANCELLED" if order.saga == "CANCELLING" else "FAILED"

@@ -22,7 +22,7 @@ from tests.conftest import GraphQLClient
 PORT_BASE = 14000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_settings(server: str) -> Iterator[Settings]:
     name = f"shop_e2e_{os.getpid()}"
     url = ensure_database(server, name, fresh=True)
@@ -31,7 +31,7 @@ def e2e_settings(server: str) -> Iterator[Settings]:
     drop_database(server, name)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def store(e2e_settings: Settings) -> AsyncIterator[Stack]:
     """The whole store, started once for the end-to-end tests (development keys, JWKS over HTTP)."""
     assert e2e_settings.database_url
@@ -40,14 +40,14 @@ async def store(e2e_settings: Settings) -> AsyncIterator[Stack]:
         yield stack
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def gateway(store: Stack) -> AsyncIterator[GraphQLClient]:
     """An anonymous client of the gateway; `.as_(token)` signs in."""
     async with httpx.AsyncClient(base_url=store.settings.url("gateway"), timeout=30.0) as http:
         yield GraphQLClient(http)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def admin(gateway: GraphQLClient, e2e_settings: Settings) -> GraphQLClient:
     body = await gateway.data(
         "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken errors { code } } }",
