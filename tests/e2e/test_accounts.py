@@ -91,3 +91,17 @@ async def test_a_forged_token_is_refused_by_every_subgraph(gateway: GraphQLClien
 async def test_graphiql_is_served_on_get(gateway: GraphQLClient) -> None:
     response = await gateway.http.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200 and "<html" in response.text.lower()
+
+
+async def test_every_subgraph_refuses_bad_tokens(gateway: GraphQLClient, e2e_settings: Any) -> None:
+    """Tokens checked against the JWKS that users serves: forged, expired, `alg: none`, HS256 with
+    the public key, wrong audience or issuer — each refused by catalog, wallet and orders alike."""
+    from subgraphs.users.tokens import development_key, public_pem
+    from tests.users.test_sessions import _forged
+
+    pem = development_key(e2e_settings.data_dir)
+    settings = e2e_settings.model_copy(update={"jwt_public_key": public_pem(pem)})
+    for kind, token in _forged(settings, pem).items():
+        for query in ("{ categories { id } }", "{ myWallet { id } }", "{ cart { itemCount } }"):
+            body = await gateway.as_(token).execute(query)
+            assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", (kind, query)
