@@ -39,7 +39,7 @@ class OrderStatus(enum.Enum):
     FAILED = "FAILED"
 
 
-@strawberry.federation.type(directives=[Key(fields="id", resolvable=False)], description="A product of the catalog.")
+@strawberry.federation.type(directives=[Key(fields="id", resolvable=False)], description="Something the store sells.")
 class Product:
     id: strawberry.ID = strawberry.field(description="Product id.")
 
@@ -89,7 +89,7 @@ class OrderStatusChange:
     note: str | None = strawberry.field(description="Why, when there is more to say (e.g. a failure reason).")
 
 
-@strawberry.federation.type(keys=["id"], description="A customer account.")
+@strawberry.federation.type(keys=["id"], description="A customer or administrator account.")
 class User:
     id: strawberry.ID = strawberry.field(description="Account id.")
 
