@@ -29,3 +29,9 @@ async def test_token_limit(gateway: GraphQLClient) -> None:
 async def test_body_size_limit(gateway: GraphQLClient) -> None:
     response = await gateway.http.post("/graphql", json={"query": "{ categories { id } }", "variables": {"pad": "x" * 200_000}})
     assert response.status_code == 413
+
+
+async def test_internal_routes_are_not_reachable_through_the_gateway(gateway: GraphQLClient) -> None:
+    for path in ("/internal/charges", "/internal/reservations", "/internal/deliveries", "/internal/events"):
+        response = await gateway.http.post(path, json={"order_id": "x"})
+        assert response.status_code == 404, path

@@ -1,0 +1,67 @@
+"""The internal-call client: timeouts and outages retried with backoff, refusals not, a breaker per subgraph."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from subgraphs.common.internal import SERVICE_HEADER, InternalClient, RemoteUnavailable
+from subgraphs.common.settings import Settings
+
+
+def client(settings: Settings, handler: httpx.MockTransport) -> InternalClient:
+    return InternalClient(settings.model_copy(update={"internal_attempts": 3}), transport=handler)
+
+
+async def test_outages_are_retried_then_answered(settings: Settings) -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers[SERVICE_HEADER])
+        if len(seen) < 3:
+            return httpx.Response(503) if len(seen) == 1 else httpx.Response(502)
+        return httpx.Response(200, json={"ok": True})
+
+    remote = client(settings, httpx.MockTransport(answer))
+    reply = await remote.post("wallet", "/internal/charges", {"order_id": "x"})
+    assert reply.ok and reply.body == {"ok": True} and len(seen) == 3
+    assert set(seen) == {settings.resolved_service_token()}
+    await remote.aclose()
+
+
+async def test_refusals_are_answers_not_retried(settings: Settings) -> None:
+    calls = 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(409, json={"error": "INSUFFICIENT_FUNDS"})
+
+    remote = client(settings, httpx.MockTransport(answer))
+    reply = await remote.post("wallet", "/internal/charges", {})
+    assert reply.error == "INSUFFICIENT_FUNDS" and calls == 1
+    await remote.aclose()
+
+
+async def test_an_unreachable_subgraph_opens_its_breaker(settings: Settings) -> None:
+    calls = 0
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        raise httpx.ConnectError("refused", request=request)
+
+    remote = client(settings, httpx.MockTransport(answer))
+    for _ in range(2):
+        with pytest.raises(RemoteUnavailable):
+            await remote.post("delivery", "/internal/deliveries", {})
+    tried = calls
+    # Past the threshold the breaker answers for the subgraph: no more traffic to it for a while.
+    with pytest.raises(RemoteUnavailable):
+        await remote.post("delivery", "/internal/deliveries", {})
+    assert tried >= 5 and calls == tried
+    # Another subgraph has its own breaker.
+    healthy = client(settings, httpx.MockTransport(lambda r: httpx.Response(200, json={})))
+    assert (await healthy.post("wallet", "/internal/refunds", {})).ok
+    await remote.aclose()
+    await healthy.aclose()
