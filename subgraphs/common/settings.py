@@ -78,16 +78,20 @@ class Settings(BaseSettings):
 
     def resolved_service_token(self) -> str:
         """The service credential: from settings in production, else one generated once per data folder."""
-        if self.service_token:
-            return self.service_token
-        path = self.data_dir / "keys" / "service-token"
-        if not path.exists():
-            import secrets
+        return self.service_token or _development_token(self.data_dir)
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+
+@lru_cache
+def _development_token(data_dir: Path) -> str:
+    """Read once per process: every internal call, on both sides, presents or checks it."""
+    path = data_dir / "keys" / "service-token"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache

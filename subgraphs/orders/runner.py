@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .models import Order
 from .saga import Saga
@@ -18,8 +19,8 @@ log = logging.getLogger(__name__)
 class Runner:
     """One per process: `start(order_id)` launches a saga; `recover()` resumes every unfinished one."""
 
-    def __init__(self, saga: Saga, *, interval: float = 2.0, concurrency: int = 4) -> None:
-        self.saga, self.interval = saga, interval
+    def __init__(self, saga: Saga, *, interval: float = 2.0, concurrency: int = 4, grace: float = 3.0) -> None:
+        self.saga, self.interval, self.grace = saga, interval, grace
         # Each running saga holds one database connection: leave the rest of the pool to requests.
         self.slots = asyncio.Semaphore(concurrency)
         self.tasks: dict[uuid.UUID, asyncio.Task[bool]] = {}
@@ -44,15 +45,28 @@ class Runner:
             self.tasks.pop(order_id, None)
 
     async def wait(self, order_id: uuid.UUID, timeout: float) -> None:
-        """Waits up to `timeout` seconds for the order's saga; it goes on in the background afterwards."""
-        task = self.start(order_id)
+        """Waits up to `timeout` seconds for the order's saga to end, whoever runs it; it goes on
+        in the background afterwards."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(task), timeout)
+            if await asyncio.wait_for(asyncio.shield(self.start(order_id)), timeout):
+                return
+        # Another process holds the saga (a replica's recovery), or it waits out an outage: watch it.
+        while loop.time() < deadline:
+            async with self.saga.db() as session:
+                if await session.scalar(select(Order.saga).where(Order.id == order_id)) in ("DONE", None):
+                    return
+            await asyncio.sleep(0.05)
 
     async def recover(self) -> int:
-        """Starts a saga for every unfinished order not already running here; returns how many."""
+        """Starts a saga for every unfinished order not already running here; returns how many.
+
+        Orders touched in the last few seconds are left to the process that is placing them."""
+        quiet = func.clock_timestamp() - timedelta(seconds=self.grace)
         async with self.saga.db() as session:
-            ids = list(await session.scalars(select(Order.id).where(Order.saga != "DONE").order_by(Order.updated_at).limit(500)))
+            query = select(Order.id).where(Order.saga != "DONE", Order.updated_at < quiet).order_by(Order.updated_at).limit(500)
+            ids = list(await session.scalars(query))
         started = [i for i in ids if i not in self.tasks]
         for order_id in started:
             self.start(order_id)

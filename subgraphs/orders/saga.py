@@ -21,12 +21,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import ErrorCode
 
-from .models import Order, OrderItem, SagaStep
+from .models import CartItem, Order, OrderItem, SagaStep
 from .remote import Line, Refused, Remote, RemoteUnavailable
 from .status import set_status
 
@@ -188,10 +188,8 @@ class Saga:
 
 
 async def _empty_cart(session: AsyncSession, order: Order) -> None:
-    """Removes what was bought from the cart (lines added meanwhile stay)."""
-    from sqlalchemy import delete
-
-    from .models import CartItem
-
-    bought = select(OrderItem.product_id).where(OrderItem.order_id == order.id)
-    await session.execute(delete(CartItem).where(CartItem.user_id == order.user_id, CartItem.product_id.in_(bought)))
+    """Takes what was bought out of the cart: units added meanwhile stay."""
+    bought = select(OrderItem.quantity).where(OrderItem.order_id == order.id, OrderItem.product_id == CartItem.product_id)
+    mine = (CartItem.user_id == order.user_id) & CartItem.product_id.in_(select(OrderItem.product_id).where(OrderItem.order_id == order.id))
+    await session.execute(delete(CartItem).where(mine, CartItem.quantity <= bought.scalar_subquery()))
+    await session.execute(update(CartItem).where(mine).values(quantity=CartItem.quantity - bought.scalar_subquery()))

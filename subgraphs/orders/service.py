@@ -58,13 +58,14 @@ async def create_order(
     address: dict[str, Any] | None, pickup_point_id: uuid.UUID | None,
 ) -> Order:
     """The PENDING order from the cart, with its saga steps, in one transaction (or the one this key made)."""
-    lines = await cart.lines(db, remote, user_id)
     async with db() as session:
         carted = list(await session.scalars(select(cart.CartItem).where(cart.CartItem.user_id == user_id)))
     if not carted:
         raise DomainError(ErrorCode.CART_EMPTY, "The cart is empty.")
-    prices = {line.product_id: line.unit_price for line in lines}
-    names = {p.id: p.name for p in (await remote.products([c.product_id for c in carted])).values()}
+    # Today's names and prices, for the PENDING order's display; the reservation fixes the real ones.
+    products = await remote.products([c.product_id for c in carted])
+    prices = {p.id: p.price for p in products.values()}
+    names = {p.id: p.name for p in products.values()}
     order_id = uuid.uuid4()
     async with db.begin() as session:
         created = await session.scalar(

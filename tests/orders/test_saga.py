@@ -6,11 +6,12 @@ finished or compensated by recovery; retries never double an effect.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.errors import ErrorCode
@@ -18,6 +19,7 @@ from subgraphs.common.settings import Settings
 from subgraphs.orders import service
 from subgraphs.orders.models import CartItem, Order, OrderStatusChange, OutboxEvent, SagaStep
 from subgraphs.orders.remote import Refused
+from subgraphs.orders.runner import Runner
 from subgraphs.orders.saga import Saga, claimed
 from tests.orders.fakes import OUTAGE, Crash, FakeRemote
 
@@ -177,3 +179,28 @@ async def test_cancel_is_refused_once_the_parcel_is_on_its_way(db) -> None:  # t
         await service.begin_cancel(db, remote, order)  # type: ignore[arg-type]
     assert getattr(refused.value, "code", None) == ErrorCode.INVALID_STATE
     assert remote.balance[user] == Decimal("700.00")
+
+
+async def test_confirmation_takes_only_what_was_bought_from_the_cart(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote, quantity=2)
+    async with db.begin() as session:  # one more unit carted while the order is on its way
+        await session.execute(update(CartItem).where(CartItem.user_id == user).values(quantity=3))
+    await Saga(db, remote).run(order_id)
+    async with db() as session:
+        assert list(await session.scalars(select(CartItem.quantity).where(CartItem.user_id == user))) == [1]
+
+
+async def test_waiting_follows_a_saga_that_another_process_runs(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, _ = await new_order(db, remote)
+    runner = Runner(Saga(db, remote))
+    async with claimed(db, order_id) as other:
+        assert other is not None
+        waiting = asyncio.create_task(runner.wait(order_id, timeout=10))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # the lock holder has not finished: keep waiting, do not answer PENDING
+    await Saga(db, remote).run(order_id)  # the other process finishes the saga
+    await asyncio.wait_for(waiting, 5)
+    assert (await state(db, order_id))[0] == "CONFIRMED"
+    await runner.stop()
