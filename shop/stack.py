@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from subgraphs.common.settings import PORT_OFFSETS, ROOT, Settings
+from subgraphs.common.settings import ROOT, Settings
 
 from . import SUBGRAPHS
 
@@ -154,10 +153,3 @@ class Stack:
 
     def dead(self) -> list[str]:
         return [name for name, p in self.processes.items() if p.poll() is not None]
-
-
-def which_node() -> str | None:
-    return shutil.which("node", path=os.pathsep.join([*node_bin_dirs(), os.environ.get("PATH", "")]))
-
-
-__all__ = ["Stack", "PORT_OFFSETS", "which_node"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -110,7 +109,3 @@ def unique(prefix: str = "t") -> str:
     """A value no other test uses."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
-
-AppFactory = Callable[[Settings], Starlette]
-Serve = Callable[[AppFactory], Awaitable[GraphQLClient]]
-__all__ = ["GraphQLClient", "serve", "unique", "Path"]

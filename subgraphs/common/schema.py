@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation import Schema
@@ -49,5 +48,3 @@ def export_sdl(schema: Any) -> str:
     """The SDL committed as the subgraph's `schema.graphql` (what the gateway composes)."""
     return str(schema.as_str()).rstrip() + "\n"
 
-
-__all__ = ["make_schema", "export_sdl", "strawberry"]
