@@ -27,11 +27,14 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from subgraphs.common.db import base_for
+from subgraphs.common.db import schema_metadata
 
-Base = base_for("catalog")
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("catalog")
 
 #: PostgreSQL's `russian` configuration stems Cyrillic words with the Russian Snowball stemmer and
 #: ASCII words with the English one (and folds ё to е), so one configuration serves both languages.

@@ -6,7 +6,6 @@ import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so migrations can refer to them.
 NAMING = {
@@ -18,13 +17,13 @@ NAMING = {
 }
 
 
-def base_for(schema: str) -> type[DeclarativeBase]:
-    """A declarative base whose tables live in one subgraph's schema."""
+def schema_metadata(schema: str) -> MetaData:
+    """Metadata for one subgraph's tables, all in its own PostgreSQL schema:
 
     class Base(DeclarativeBase):
-        metadata = MetaData(schema=schema, naming_convention=NAMING)
-
-    return Base
+        metadata = schema_metadata("users")
+    """
+    return MetaData(schema=schema, naming_convention=NAMING)
 
 
 def async_url(url: str) -> str:

@@ -28,7 +28,7 @@ from .internal import InternalClient, RemoteUnavailable
 log = logging.getLogger(__name__)
 
 
-def outbox_models(base: type[DeclarativeBase]) -> tuple[type, type]:
+def outbox_models(base: type[DeclarativeBase]) -> tuple[Any, Any]:
     """The outbox and the handled-events tables in the schema of `base`."""
 
     class OutboxEvent(base):  # type: ignore[misc, valid-type]
@@ -51,13 +51,13 @@ def channel(schema: str) -> str:
     return f"outbox_{schema}"
 
 
-async def publish(session: AsyncSession, outbox: type, topic: str, payload: dict[str, Any]) -> None:
+async def publish(session: AsyncSession, outbox: Any, topic: str, payload: dict[str, Any]) -> None:
     """Adds an event to the current transaction; it is delivered once that commits."""
     await session.execute(insert(outbox).values(id=uuid.uuid4(), topic=topic, payload=payload))
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel(outbox.__table__.schema)})
 
 
-async def first_time(session: AsyncSession, handled: type, event_id: uuid.UUID) -> bool:
+async def first_time(session: AsyncSession, handled: Any, event_id: uuid.UUID) -> bool:
     """Records an event as handled in the current transaction; False when it already was."""
     result = await session.execute(
         pg_insert(handled).values(event_id=event_id).on_conflict_do_nothing().returning(handled.event_id)
@@ -68,7 +68,7 @@ async def first_time(session: AsyncSession, handled: type, event_id: uuid.UUID) 
 class Relay:
     """Delivers a subgraph's outbox to subscribers: `routes` maps a topic to subgraph names."""
 
-    def __init__(self, state: AppState, outbox: type, routes: dict[str, tuple[str, ...]], *, poll: float = 1.0) -> None:
+    def __init__(self, state: AppState, outbox: Any, routes: dict[str, tuple[str, ...]], *, poll: float = 1.0) -> None:
         self.state, self.outbox, self.routes, self.poll = state, outbox, routes, poll
         self.client = InternalClient(state.settings)
         self.wake = asyncio.Event()

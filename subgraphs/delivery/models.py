@@ -12,12 +12,15 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from subgraphs.common.db import base_for
+from subgraphs.common.db import schema_metadata
 from subgraphs.common.events import outbox_models
 
-Base = base_for("delivery")
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("delivery")
 
 METHODS = ("COURIER", "PICKUP")
 STATUSES = ("QUEUED", "IN_TRANSIT", "DELIVERED", "READY_FOR_PICKUP", "PICKED_UP", "CANCELLED")

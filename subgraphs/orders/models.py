@@ -9,12 +9,15 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from subgraphs.common.db import base_for
+from subgraphs.common.db import schema_metadata
 from subgraphs.common.events import outbox_models
 
-Base = base_for("orders")
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("orders")
 OutboxEvent, HandledEvent = outbox_models(Base)
 
 

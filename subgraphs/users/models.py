@@ -8,11 +8,14 @@ from typing import Any
 
 from sqlalchemy import ARRAY, DateTime, ForeignKey, Index, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from subgraphs.common.db import base_for
+from subgraphs.common.db import schema_metadata
 
-Base = base_for("users")
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("users")
 
 
 class User(Base):

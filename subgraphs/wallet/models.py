@@ -9,12 +9,15 @@ from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import UUID
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from subgraphs.common.db import base_for
+from subgraphs.common.db import schema_metadata
 from subgraphs.common.events import outbox_models
 
-Base = base_for("wallet")
+
+
+class Base(DeclarativeBase):
+    metadata = schema_metadata("wallet")
 
 #: NUMERIC(14, 2): up to 999 999 999 999.99, exact.
 Amount = Numeric(14, 2)
