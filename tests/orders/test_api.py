@@ -162,3 +162,26 @@ async def test_delivery_events_move_the_order_once(orders: GraphQLClient, token_
 async def test_anonymous_callers_are_refused(orders: GraphQLClient) -> None:
     for query in (CART, MY_ORDERS, CLEAR):
         assert (await orders.execute(query))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_page_of_orders_costs_three_statements(settings: Settings, token_for: Any) -> None:
+    """The list, then every order's lines and every order's history in one batch each."""
+    from sqlalchemy import event
+
+    from subgraphs.orders.app import build
+    from tests.conftest import serve
+
+    remote = FakeRemote()
+    app = build(settings, remote=remote, background=False)
+    async with serve(app) as http:
+        me, _ = customer(GraphQLClient(http), token_for, remote)
+        for key in ("p1", "p2", "p3"):
+            await me.data(ADD, {"p": str(remote.add_product("Cup", "3.00", 9)), "q": 1})
+            await me.data(PLACE, {"input": {"idempotencyKey": key, "delivery": PICKUP}})
+        statements: list[str] = []
+        engine = app.state.shop.db.kw["bind"].sync_engine
+        event.listen(engine, "before_cursor_execute", lambda _c, _k, sql, *_: statements.append(sql))
+        page = "{ myOrders { edges { node { id items { productName quantity } statusHistory { status } } } } }"
+        orders = (await me.data(page))["myOrders"]["edges"]
+    assert len(orders) == 3 and all(o["node"]["items"] and o["node"]["statusHistory"] for o in orders)
+    assert len(statements) == 3, statements
