@@ -185,3 +185,26 @@ async def test_a_page_of_orders_costs_three_statements(settings: Settings, token
         orders = (await me.data(page))["myOrders"]["edges"]
     assert len(orders) == 3 and all(o["node"]["items"] and o["node"]["statusHistory"] for o in orders)
     assert len(statements) == 3, statements
+
+
+async def test_place_order_answers_pending_after_the_wait_and_the_saga_goes_on(settings: Settings, token_for: Any) -> None:
+    import asyncio
+
+    from subgraphs.orders.app import build
+    from tests.conftest import serve
+
+    class SlowWallet(FakeRemote):
+        async def charge(self, *args: Any) -> None:
+            await asyncio.sleep(1.0)
+            await super().charge(*args)
+
+    remote = SlowWallet()
+    app = build(settings.model_copy(update={"place_order_wait": 0.2}), remote=remote, background=False)
+    async with serve(app) as http:
+        me, user = customer(GraphQLClient(http), token_for, remote)
+        await me.data(ADD, {"p": str(remote.add_product("Cup", "3.00", 9)), "q": 1})
+        placed = (await me.data(PLACE, {"input": {"idempotencyKey": "slow", "delivery": PICKUP}}))["placeOrder"]
+        assert placed["order"]["status"] == "PENDING" and placed["errors"] == []
+        await asyncio.sleep(1.5)
+        assert (await me.data(ORDER, {"id": placed["order"]["id"]}))["order"]["status"] == "CONFIRMED"
+    assert remote.balance[user] == Decimal("997.00")

@@ -204,3 +204,13 @@ async def test_waiting_follows_a_saga_that_another_process_runs(db) -> None:  # 
     await asyncio.wait_for(waiting, 5)
     assert (await state(db, order_id))[0] == "CONFIRMED"
     await runner.stop()
+
+
+async def test_recovery_finishes_orders_nobody_is_running(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, _ = await new_order(db, remote)  # placed, then the process died before running it
+    runner = Runner(Saga(db, remote), grace=0)
+    assert await runner.recover() >= 1
+    await asyncio.gather(*list(runner.tasks.values()))
+    assert (await state(db, order_id))[0] == "CONFIRMED"
+    await runner.stop()
