@@ -31,7 +31,8 @@ class CartLine:
 
 
 async def lines(db: Db, remote: Remote, user_id: uuid.UUID) -> list[CartLine]:
-    """The cart with live prices, oldest line first; lines of products gone from the catalog drop out."""
+    """The cart with live prices, oldest line first. A product removed from the showcase keeps its
+    line (at its last price), so the storefront shows what placeOrder would refuse and why."""
     async with db() as session:
         items = list(await session.scalars(select(CartItem).where(CartItem.user_id == user_id).order_by(CartItem.added_at, CartItem.product_id)))
     if not items:
@@ -40,7 +41,7 @@ async def lines(db: Db, remote: Remote, user_id: uuid.UUID) -> list[CartLine]:
     return [
         CartLine(i.product_id, i.quantity, products[i.product_id].price)
         for i in items
-        if i.product_id in products and not products[i.product_id].deleted
+        if i.product_id in products
     ]
 
 

@@ -138,6 +138,9 @@ async def test_failures_are_compensated(gateway: GraphQLClient, admin: GraphQLCl
 
     await me.data(ADD, {"p": cheap, "q": 1})
     await admin.data("mutation($id: ID!) { deleteProduct(id: $id) { errors { code } } }", {"id": cheap})
+    # The line stays in view, so the storefront can show why the purchase is refused.
+    carted = (await me.data("{ cart { itemCount items { product { id } } } }"))["cart"]
+    assert carted == {"itemCount": 1, "items": [{"product": {"id": cheap}}]}
     gone = (await me.data(PLACE, {"k": unique(), "d": d}))["placeOrder"]
     assert gone["errors"][0]["code"] == "PRODUCT_UNAVAILABLE" and gone["order"]["status"] == "FAILED"
     assert await balance(me) == Decimal("1000.00")
