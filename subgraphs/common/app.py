@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
-from .auth import InvalidToken, Principal, TokenVerifier, bearer_token, unauthenticated
+from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
 from .context import AppState, Context
 from .db import create_engine, session_factory
 from .settings import Settings, get_settings
@@ -55,6 +55,8 @@ class GraphQLApp(GraphQL[Context, None]):
             principal: Principal | None = await state.verifier.verify(token)
         except InvalidToken:
             raise unauthenticated("The access token is invalid or expired.") from None
+        except KeysUnavailable:
+            raise GraphQLError("Sign-in cannot be checked right now; try again shortly.", extensions={"code": "SERVICE_UNAVAILABLE"}) from None
         if principal is not None and self.authenticate is not None:
             principal = await self.authenticate(state, principal)
             if principal is None:

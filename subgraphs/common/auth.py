@@ -44,6 +44,10 @@ class InvalidToken(Exception):
     """The bearer token is malformed, forged, expired or not for us."""
 
 
+class KeysUnavailable(Exception):
+    """The verifying keys cannot be fetched right now: an outage, not the caller's fault."""
+
+
 class KeySource:
     """Verifying keys by `kid`: a fixed public key, or the users subgraph's JWKS (fetched, cached)."""
 
@@ -79,7 +83,7 @@ class KeySource:
                     response = await client.get(self._url)
                     response.raise_for_status()
             except httpx.HTTPError as exc:
-                raise InvalidToken(f"verifying keys unavailable: {exc}") from exc
+                raise KeysUnavailable(str(exc)) from exc
             jwks = jwt.PyJWKSet.from_dict(response.json())
             self._keys = {k.key_id or "": k.key for k in jwks.keys}
             self._fetched_at = time.monotonic()
