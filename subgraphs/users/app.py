@@ -34,14 +34,14 @@ async def _session_alive(state: AppState, principal: Principal) -> Principal | N
 
 
 async def account(state: AppState, body: dict[str, Any]) -> Reply:
-    """What orders needs of an account: where a courier delivery goes by default."""
+    """What other subgraphs need of an account: where a courier delivery goes, where mail goes."""
     try:
         user = await service.get_user(state.db, uuid.UUID(str(body["id"])))
     except ValueError:
         user = None
     if user is None:
         return Reply(404, {"error": "NOT_FOUND"})
-    return Reply(200, {"id": str(user.id), "default_address": user.default_address})
+    return Reply(200, {"id": str(user.id), "email": user.email, "display_name": user.display_name, "default_address": user.default_address})
 
 
 async def jwks(request: Request) -> JSONResponse:

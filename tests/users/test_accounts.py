@@ -138,5 +138,6 @@ async def test_internal_account_route_needs_the_service_credential(users: GraphQ
     assert (await users.http.get(path)).status_code == 401
     reply = await users.http.get(path, headers={"X-Service-Token": settings.resolved_service_token()})
     assert reply.status_code == 200 and reply.json()["default_address"]["city"] == "Omsk"
+    assert reply.json()["email"] == payload["user"]["email"]
     missing = await users.http.get(f"/internal/users/{uuid.uuid4()}", headers={"X-Service-Token": settings.resolved_service_token()})
     assert missing.status_code == 404
