@@ -15,7 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
@@ -46,6 +49,17 @@ class GraphQLApp(GraphQL[Context, None]):
         except GraphQLError as error:
             return Context(request=request, response=response, state=state, principal=None, auth_error=error)
         return Context(request=request, response=response, state=state, principal=principal)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        """On WebSocket the token may come in the `connection_init` payload instead of a header."""
+        params = context.connection_params or {}
+        authorization = params.get("Authorization") or params.get("authorization")
+        if context.principal is None and isinstance(authorization, str):
+            try:
+                context.principal = await self.principal(context.state, authorization)
+            except GraphQLError:
+                raise ConnectionRejectionError({"message": "The access token is invalid or expired."}) from None
+        return UNSET
 
     async def principal(self, state: AppState, authorization: str | None) -> Principal | None:
         token = bearer_token(authorization)

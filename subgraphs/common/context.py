@@ -39,6 +39,8 @@ class Context:
     response: Any = None
     #: Set when a token was presented but refused; the whole operation then fails UNAUTHENTICATED.
     auth_error: Exception | None = None
+    #: The WebSocket `connection_init` payload (Strawberry fills it in).
+    connection_params: dict[str, Any] | None = None
     _loaders: dict[Callable[..., Any], Any] = field(default_factory=dict)
 
     @property
