@@ -1,3 +1,3 @@
 """Running the store: PostgreSQL, migrations, the subgraph processes, the gateway, demo data."""
 
-SUBGRAPHS = ("users", "catalog", "wallet", "orders", "delivery")
+SUBGRAPHS = ("users", "catalog", "wallet", "orders", "delivery", "notifications")

@@ -52,6 +52,8 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """On WebSocket the token may come in the `connection_init` payload instead of a header."""
+        if context.auth_error is not None:  # a refused token in the upgrade request's header
+            raise ConnectionRejectionError({"message": str(context.auth_error)})
         params = context.connection_params or {}
         authorization = params.get("Authorization") or params.get("authorization")
         if context.principal is None and isinstance(authorization, str):

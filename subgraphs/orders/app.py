@@ -21,7 +21,7 @@ from .saga import Saga
 from .schema import schema
 
 #: Who hears about order status changes.
-ROUTES: dict[str, tuple[str, ...]] = {"order.status_changed": ()}
+ROUTES: dict[str, tuple[str, ...]] = {"order.status_changed": ("notifications",)}
 
 
 async def events(state: AppState, body: dict[str, object]) -> Reply:

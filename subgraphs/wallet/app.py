@@ -13,8 +13,8 @@ from .internal import routes
 from .models import OutboxEvent
 from .schema import schema
 
-#: Who hears about wallet movements (notifications will, once it exists).
-ROUTES: dict[str, tuple[str, ...]] = {}
+#: Who hears about wallet movements.
+ROUTES: dict[str, tuple[str, ...]] = {topic: ("notifications",) for topic in ("wallet.top_up", "wallet.payment", "wallet.refund")}
 
 
 async def _start(state: AppState) -> None:

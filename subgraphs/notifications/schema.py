@@ -1,0 +1,91 @@
+"""The notifications subgraph: your history, the unread count, marking read, and live subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+from strawberry import UNSET
+from strawberry.types import (
+    Info,  # needed at runtime: Strawberry reads resolver signatures
+)
+
+from subgraphs.common.auth import IsAuthenticated
+from subgraphs.common.errors import ErrorCode, UserError, bad_user_input
+from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.schema import make_schema
+
+from . import service
+from .broker import Broker, owned_by
+from .types import MarkNotificationsReadPayload, Notification, Order, OrderStatusEvent
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Your notifications, newest first; `unreadOnly` leaves out the read ones.", permission_classes=[IsAuthenticated])
+    async def my_notifications(
+        self, info: Info, first: int | None = 20, after: str | None = UNSET, unread_only: bool | None = False
+    ) -> Connection[Notification]:
+        page = Page.from_args(first, after or None)
+        rows = await service.history(info.context.db, info.context.principal.user_id, page, unread_only=bool(unread_only))
+        return Connection[Notification].build(rows, page, node=Notification.from_row, key=lambda row: [row.created_at, row.id])
+
+    @strawberry.field(description="How many of your notifications are unread.", permission_classes=[IsAuthenticated])
+    async def unread_notification_count(self, info: Info) -> int:
+        return await service.unread_count(info.context.db, info.context.principal.user_id)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Marks your notifications read: those in `ids` (ids not yours are ignored), or all when `ids` is "
+        "null. `count` says how many were unread; a malformed id is INVALID_INPUT and marks nothing.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID] | None = UNSET) -> MarkNotificationsReadPayload:
+        keys = None
+        if ids:
+            keys = [service.parse_id(value) for value in ids]
+            if None in keys:
+                error = UserError(code=ErrorCode.INVALID_INPUT, field="ids", message="Every id must be a notification id.")
+                return MarkNotificationsReadPayload(errors=[error])
+        elif ids is not None and ids is not UNSET:
+            return MarkNotificationsReadPayload(count=0)  # an empty list marks nothing
+        count = await service.mark_read(info.context.db, info.context.principal.user_id, keys)  # type: ignore[arg-type]
+        return MarkNotificationsReadPayload(count=count)
+
+
+def _broker(info: Info) -> Broker:
+    broker: Broker = info.context.state.extras["broker"]
+    return broker
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="The order's status changes as they happen (its owner, or an ADMIN). Someone else's order "
+        "never yields anything, as if it did not exist.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def order_status_changed(self, info: Info, order_id: strawberry.ID) -> AsyncGenerator[OrderStatusEvent, None]:
+        key = service.parse_id(order_id)
+        if key is None:
+            raise bad_user_input("`orderId` is not an order id.")
+        principal = info.context.principal
+
+        def accept(row: service.Notification) -> bool:
+            mine = principal.is_admin or row.user_id == principal.user_id
+            return mine and row.kind == "ORDER_STATUS" and row.order_id == key
+
+        async with _broker(info).subscribe(accept) as queue:
+            while True:
+                yield OrderStatusEvent.from_row(await queue.get())
+
+    @strawberry.subscription(description="Your new notifications as they are made.", permission_classes=[IsAuthenticated])
+    async def notification_added(self, info: Info) -> AsyncGenerator[Notification, None]:
+        async with _broker(info).subscribe(owned_by(info.context.principal.user_id)) as queue:
+            while True:
+                yield Notification.from_row(await queue.get())
+
+
+schema = make_schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Order])

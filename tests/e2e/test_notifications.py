@@ -1,0 +1,89 @@
+"""Notifications through the gateway: one per order status change, the history, and live
+subscriptions over WebSocket (graphql-transport-ws), the token in the connection_init payload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import websockets
+
+from shop.stack import Stack
+from tests.conftest import GraphQLClient, unique
+from tests.e2e.test_checkout import ADD, DELIVERY, PLACE, customer, eventually, pickup
+from tests.e2e.test_showcase import new_category, new_product
+
+HISTORY = """query($unread: Boolean) { myNotifications(first: 50, unreadOnly: $unread) {
+  edges { node { id kind title body order { id status } readAt } } } unreadNotificationCount }"""
+MARK = "mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) { count errors { code } } }"
+
+
+@asynccontextmanager
+async def subscription(store: Stack, token: str, query: str, variables: dict[str, Any] | None = None) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+    """A live subscription through the gateway; its events arrive on the queue."""
+    url = store.settings.url("gateway").replace("http", "ws") + "/graphql"
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
+        events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+        async def pump() -> None:
+            async for raw in socket:
+                message = json.loads(raw)
+                if message["type"] in ("next", "error"):
+                    await events.put(message["payload"])
+
+        task = asyncio.create_task(pump())
+        await asyncio.sleep(0.5)  # the subscription reaches the subgraph
+        try:
+            yield events
+        finally:
+            task.cancel()
+
+
+async def test_each_status_change_notifies_the_owner_live_and_in_history(store: Stack, gateway: GraphQLClient, admin: GraphQLClient) -> None:
+    product = (await new_product(admin, await new_category(admin), "Candle", price="50.00", stock=5))["id"]
+    me = await customer(gateway)
+    token = me.token or ""
+    await me.data(ADD, {"p": product, "q": 1})
+    async with subscription(store, token, "subscription { notificationAdded { kind title order { id } } }") as added:
+        order = (await me.data(PLACE, {"k": unique(), "d": await pickup(gateway)}))["placeOrder"]["order"]
+        assert order["status"] == "CONFIRMED"
+        first = await asyncio.wait_for(added.get(), 15)
+        assert first["data"]["notificationAdded"]["kind"] == "ORDER_STATUS"
+        assert first["data"]["notificationAdded"]["order"]["id"] == order["id"]
+
+    watched = "subscription($o: ID!) { orderStatusChanged(orderId: $o) { status order { id } } }"
+    async with subscription(store, token, watched, {"o": order["id"]}) as changes:
+        await admin.data(DELIVERY, {"o": order["id"], "s": "READY_FOR_PICKUP"})
+        event = await asyncio.wait_for(changes.get(), 15)
+        assert event["data"]["orderStatusChanged"] == {"status": "READY_FOR_PICKUP", "order": {"id": order["id"]}}
+
+    async def three() -> bool:
+        edges = (await me.data(HISTORY))["myNotifications"]["edges"]
+        return len([e for e in edges if e["node"]["kind"] == "ORDER_STATUS"]) == 3
+
+    await eventually(three)  # PENDING, CONFIRMED, READY_FOR_PICKUP: one each, none doubled
+    history = await me.data(HISTORY, {"unread": True})
+    assert history["unreadNotificationCount"] >= 3
+    marked = (await me.data(MARK, {"ids": None}))["markNotificationsRead"]
+    assert marked["errors"] == [] and marked["count"] == history["unreadNotificationCount"]
+    assert (await me.data(HISTORY, {"unread": True}))["unreadNotificationCount"] == 0
+
+
+async def test_someone_elses_order_cannot_be_watched(store: Stack, gateway: GraphQLClient, admin: GraphQLClient) -> None:
+    product = (await new_product(admin, await new_category(admin), "Vase", price="20.00", stock=5))["id"]
+    owner, stranger = await customer(gateway), await customer(gateway)
+    await owner.data(ADD, {"p": product, "q": 1})
+    order = (await owner.data(PLACE, {"k": unique(), "d": await pickup(gateway)}))["placeOrder"]["order"]
+    watched = "subscription($o: ID!) { orderStatusChanged(orderId: $o) { status } }"
+    async with subscription(store, stranger.token or "", watched, {"o": order["id"]}) as changes:
+        await admin.data(DELIVERY, {"o": order["id"], "s": "READY_FOR_PICKUP"})
+        await asyncio.sleep(2)
+        received = [changes.get_nowait() for _ in range(changes.qsize())]
+    # Nothing of the order reaches a stranger (an error, or silence).
+    assert not [m for m in received if isinstance(m, dict) and (m.get("data") or {}).get("orderStatusChanged")]

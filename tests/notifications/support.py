@@ -1,0 +1,74 @@
+"""Helpers for the notifications tests: events as relays send them, a recording provider, free ports."""
+
+from __future__ import annotations
+
+import random
+import socket
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from subgraphs.common.internal import SERVICE_HEADER
+from subgraphs.notifications.senders import Message
+
+
+def order_event(user_id: uuid.UUID, order_id: uuid.UUID | None = None, status: str = "CONFIRMED", note: str | None = None) -> dict[str, Any]:
+    """An `order.status_changed` event exactly as orders' `set_status` publishes it."""
+    payload = {
+        "order_id": str(order_id or uuid.uuid4()),
+        "user_id": str(user_id),
+        "status": status,
+        "at": datetime.now(UTC).isoformat(),
+        "note": note,
+    }
+    return {"id": str(uuid.uuid4()), "topic": "order.status_changed", "payload": payload}
+
+
+def wallet_event(user_id: uuid.UUID, kind: str = "TOP_UP", amount: str = "100.00", order_id: uuid.UUID | None = None) -> dict[str, Any]:
+    """A `wallet.*` event exactly as wallet's `_event` publishes it."""
+    payload = {
+        "transaction_id": str(uuid.uuid4()),
+        "user_id": str(user_id),
+        "kind": kind,
+        "amount": amount,
+        "balance": "250.00",
+        "order_id": str(order_id) if order_id else None,
+    }
+    return {"id": str(uuid.uuid4()), "topic": f"wallet.{kind.lower()}", "payload": payload}
+
+
+class Events:
+    """Posts events to `/internal/events` as a relay does."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str) -> None:
+        self.http, self.token = http, token
+
+    async def post(self, event: dict[str, Any], *, token: str | None = None) -> httpx.Response:
+        return await self.http.post("/internal/events", json=event, headers={SERVICE_HEADER: token or self.token})
+
+
+class RecordingSender:
+    """A provider that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    async def send(self, message: Message) -> None:
+        self.sent.append(message)
+
+    def to(self, user_id: uuid.UUID) -> list[Message]:
+        return [m for m in self.sent if m.user_id == user_id]
+
+
+def free_port() -> int:
+    """A port in 15500-15599 nobody listens on now."""
+    for port in random.sample(range(15500, 15600), 100):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 15500-15599")
