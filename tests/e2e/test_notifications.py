@@ -87,3 +87,29 @@ async def test_someone_elses_order_cannot_be_watched(store: Stack, gateway: Grap
         received = [changes.get_nowait() for _ in range(changes.qsize())]
     # Nothing of the order reaches a stranger (an error, or silence).
     assert not [m for m in received if isinstance(m, dict) and (m.get("data") or {}).get("orderStatusChanged")]
+
+
+async def test_subscriptions_also_run_over_server_sent_events(store: Stack, gateway: GraphQLClient) -> None:
+    me = await customer(gateway, "0")
+    url = store.settings.url("gateway") + "/graphql"
+    headers = {"Authorization": f"Bearer {me.token}", "Accept": "text/event-stream"}
+    body = {"query": "subscription { notificationAdded { kind title } }"}
+    received: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def listen() -> None:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=30) as http, http.stream("POST", url, json=body, headers=headers) as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("data:") and line[5:].strip():
+                    await received.put(json.loads(line[5:]))
+
+    task = asyncio.create_task(listen())
+    try:
+        await asyncio.sleep(1.0)
+        top_up = 'mutation($k: String!) { topUpWallet(input: {amount: "25.00", idempotencyKey: $k}) { errors { code } } }'
+        assert (await me.data(top_up, {"k": unique()}))["topUpWallet"]["errors"] == []
+        event = await asyncio.wait_for(received.get(), 15)
+        assert event["data"]["notificationAdded"]["kind"] == "WALLET"
+    finally:
+        task.cancel()
