@@ -23,10 +23,15 @@ router/node_modules/.installed: router/package-lock.json $(VENV)/.installed
 	cd router && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The OpenID Connect provider the external sign-in tests run against.
+tests/oidc/node_modules/.installed: tests/oidc/package-lock.json $(VENV)/.installed
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: install
 	$(PY) -m shop run
 
-test: install
+test: install tests/oidc/node_modules/.installed
 	$(PY) -m pytest
 
 seed: install
@@ -38,4 +43,4 @@ schemas: install
 	cd router && node compose.mjs
 
 clean:
-	rm -rf $(VENV) router/node_modules
+	rm -rf $(VENV) router/node_modules tests/oidc/node_modules

@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
 
+    # External sign-in. Each entry: {"id", "name", "issuer", "client_id", "client_secret", "scope"?}; an entry with
+    # "kind": "oauth2" (no discovery) gives "authorize_url", "token_url" and "userinfo_url" instead of "issuer".
+    oidc_providers: list[dict[str, str]] = []
+    # Where providers may send the browser back to; empty allows only http://localhost… and http://127.0.0.1… (development).
+    oidc_redirect_uris: list[str] = []
+    # Presets: setting a client id and secret adds the provider.
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    microsoft_client_id: str | None = None
+    microsoft_client_secret: str | None = None
+    yandex_client_id: str | None = None
+    yandex_client_secret: str | None = None
+
     admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"
 

@@ -17,6 +17,7 @@ from subgraphs.common.internal import Reply, internal
 from subgraphs.common.settings import Settings
 
 from . import service, sessions
+from .external import Providers
 from .schema import schema
 from .tokens import TokenSigner
 
@@ -24,6 +25,7 @@ from .tokens import TokenSigner
 async def _start(state: AppState) -> None:
     signer = TokenSigner.from_settings(state.settings)
     state.extras["signer"] = signer
+    state.extras["providers"] = Providers.from_settings(state.settings)
     # Users verifies its own tokens with its own key: no HTTP round trip to itself.
     state.verifier = TokenVerifier(KeySource(public_key=signer.public_key), issuer=signer.issuer, audience=signer.audience)
 

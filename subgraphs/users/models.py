@@ -48,6 +48,21 @@ class ExternalIdentity(Base):
     __table_args__ = (Index("uq_external_identities_provider_subject", "provider", "subject", unique=True),)
 
 
+class ExternalLoginAttempt(Base):
+    """A sign-in sent to an external provider; `state` comes back with the code and is spent once."""
+
+    __tablename__ = "external_login_attempts"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(50))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Session(Base):
     """A signed-in device; access tokens carry its id as `sid`, so ending it ends them too."""
 

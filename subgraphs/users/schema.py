@@ -16,9 +16,20 @@ from subgraphs.common.schema import make_schema
 from . import service, sessions
 from .loaders import UserLoader
 from .tokens import TokenSigner
-from .types import AuthPayload, AuthProvider, LoginInput, RegisterInput, UpdateProfileInput, User, UserPayload, parse_id
+from .types import (
+    AuthPayload,
+    AuthProvider,
+    LoginInput,
+    RegisterInput,
+    StartExternalLoginPayload,
+    UpdateProfileInput,
+    User,
+    UserPayload,
+    parse_id,
+)
 
 if TYPE_CHECKING:
+    from .external import Providers
     from .models import User as UserRow
 
 
@@ -50,8 +61,8 @@ class Query:
 
     @strawberry.field(description="External sign-in providers configured for this store.")
     def auth_providers(self, info: Info) -> list[AuthProvider]:
-        providers: dict[str, str] = info.context.state.extras.get("providers", {})
-        return [AuthProvider(id=key, name=name) for key, name in providers.items()]
+        providers: Providers = info.context.state.extras["providers"]
+        return [AuthProvider(id=p.id, name=p.name) for p in providers.by_id.values()]
 
     @strawberry.field(description="Any account by id (ADMIN).", permission_classes=[IsAdmin])
     async def user(self, info: Info, id: strawberry.ID) -> User | None:
@@ -80,6 +91,27 @@ class Mutation:
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         try:
             user = await service.authenticate(info.context.db, info.context.settings, input.email, input.password)
+        except DomainError as error:
+            return AuthPayload(errors=[error.as_user_error()])
+        return await _signed_in(info, user)
+
+    @strawberry.mutation(description="Begins signing in with an external provider (see `authProviders`): returns where to send the browser.")
+    async def start_external_login(self, info: Info, provider: str, redirect_uri: str) -> StartExternalLoginPayload:
+        providers: Providers = info.context.state.extras["providers"]
+        try:
+            url, state = await service.start_external_login(info.context.db, info.context.settings, providers, provider, redirect_uri)
+        except DomainError as error:
+            return StartExternalLoginPayload(errors=[error.as_user_error()])
+        return StartExternalLoginPayload(authorization_url=url, state=state)
+
+    @strawberry.mutation(
+        description="Finishes an external sign-in with the `state` and `code` the provider sent back: the linked account, "
+        "an existing one with the same provider-verified email (now linked), or a new one."
+    )
+    async def complete_external_login(self, info: Info, state: str, code: str) -> AuthPayload:
+        providers: Providers = info.context.state.extras["providers"]
+        try:
+            user = await service.complete_external_login(info.context.db, providers, state, code)
         except DomainError as error:
             return AuthPayload(errors=[error.as_user_error()])
         return await _signed_in(info, user)

@@ -1,10 +1,12 @@
-"""Account actions: register, sign in, profile, and the admin's listing."""
+"""Account actions: register, sign in (password or external provider), profile, and the admin's listing."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, insert, or_, select, tuple_, update
@@ -15,10 +17,13 @@ from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.pagination import Page
 from subgraphs.common.settings import Settings
 
-from .models import LoginFailure, User
+from .external import Identity, Providers
+from .models import ExternalIdentity, ExternalLoginAttempt, LoginFailure, User
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 
 Db = async_sessionmaker[AsyncSession]
+#: How long a started external sign-in may take to come back.
+ATTEMPT_TTL = timedelta(minutes=10)
 
 
 def normalize_email(raw: str) -> str:
@@ -133,3 +138,93 @@ async def ensure_admin(db: Db, email: str, password: str) -> User:
             user.password_hash = password_hash
             user.roles = sorted({*user.roles, "ADMIN"})
     return user
+
+
+def check_redirect_uri(settings: Settings, uri: str) -> str:
+    """The URI when providers may send the browser there: listed in settings, else (development) a local http one."""
+    parts = urlsplit(uri)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        if settings.oidc_redirect_uris:
+            if uri in settings.oidc_redirect_uris:
+                return uri
+        elif parts.hostname in ("localhost", "127.0.0.1"):
+            return uri
+    raise DomainError(ErrorCode.INVALID_INPUT, "This redirect URI is not allowed.", "redirectUri")
+
+
+async def start_external_login(db: Db, settings: Settings, providers: Providers, provider_id: str, redirect_uri: str) -> tuple[str, str]:
+    """The provider's authorization URL and the state that will come back with the code."""
+    provider = providers.get(provider_id)
+    if provider is None:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"No sign-in provider {provider_id!r}.", "provider")
+    redirect_uri = check_redirect_uri(settings, redirect_uri)
+    state, code_verifier, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(64), secrets.token_urlsafe(32)
+    url = await providers.authorization_url(provider, redirect_uri, state=state, code_verifier=code_verifier, nonce=nonce)
+    now = datetime.now(UTC)
+    async with db.begin() as session:
+        # Abandoned attempts are swept here: there are at most as many as sign-ins started.
+        await session.execute(delete(ExternalLoginAttempt).where(ExternalLoginAttempt.expires_at < now - timedelta(days=1)))
+        session.add(
+            ExternalLoginAttempt(
+                state=state, provider=provider.id, redirect_uri=redirect_uri, code_verifier=code_verifier, nonce=nonce, expires_at=now + ATTEMPT_TTL
+            )
+        )
+    return url, state
+
+
+async def complete_external_login(db: Db, providers: Providers, state: str, code: str) -> User:
+    """The account the provider vouches for; a state is spent on first use, even when the code fails."""
+    now = datetime.now(UTC)
+    spend = (
+        update(ExternalLoginAttempt)
+        .where(ExternalLoginAttempt.state == state, ExternalLoginAttempt.used_at.is_(None), ExternalLoginAttempt.expires_at > now)
+        .values(used_at=now)
+        .returning(ExternalLoginAttempt.provider, ExternalLoginAttempt.redirect_uri, ExternalLoginAttempt.code_verifier, ExternalLoginAttempt.nonce)
+    )
+    async with db.begin() as session:
+        attempt = (await session.execute(spend)).one_or_none()
+    if attempt is None:
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "This sign-in expired or was already used; start again.", "state")
+    provider = providers.get(attempt.provider)
+    if provider is None:
+        raise DomainError(ErrorCode.PROVIDER_ERROR, f"The provider {attempt.provider!r} is no longer configured.")
+    identity = await providers.identify(provider, attempt.redirect_uri, code, code_verifier=attempt.code_verifier, nonce=attempt.nonce)
+    # Two first sign-ins at once (or one beside a registration) meet at a unique index; the loser looks again.
+    for _ in range(3):
+        try:
+            async with db.begin() as session:
+                return await _account_for(session, provider.id, identity)
+        except IntegrityError:
+            continue
+    raise DomainError(ErrorCode.CONFLICT, "The account changed while signing in; try again.")
+
+
+async def _account_for(session: AsyncSession, provider_id: str, identity: Identity) -> User:
+    linked = await session.scalar(
+        select(User).join(ExternalIdentity, ExternalIdentity.user_id == User.id)
+        .where(ExternalIdentity.provider == provider_id, ExternalIdentity.subject == identity.subject)
+    )
+    if linked is not None:
+        return linked
+    try:
+        email = normalize_email(identity.email or "")
+    except DomainError:
+        raise DomainError(ErrorCode.PROVIDER_ERROR, "The provider shared no usable email address.") from None
+    user = await session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, password_hash=None, display_name=_external_display_name(identity, email), roles=["CUSTOMER"])
+        session.add(user)
+        await session.flush()
+    elif not identity.email_verified:
+        # Linking on an unverified address would hand the account to whoever typed it in at the provider.
+        raise DomainError(ErrorCode.EMAIL_TAKEN, "An account with this email exists; the provider has not verified the address.", "email")
+    session.add(ExternalIdentity(user_id=user.id, provider=provider_id, subject=identity.subject, email=email))
+    await session.flush()
+    return user
+
+
+def _external_display_name(identity: Identity, email: str) -> str:
+    try:
+        return clean_display_name((identity.name or "")[:100])
+    except DomainError:
+        return email.split("@")[0][:100]

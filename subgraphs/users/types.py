@@ -76,6 +76,15 @@ class AuthProvider:
     name: str = strawberry.field(description="Human-readable name.")
 
 
+@strawberry.type(description="Where to send the browser to sign in with an external provider, or errors.")
+class StartExternalLoginPayload:
+    authorization_url: str | None = strawberry.field(
+        default=None, description="Open this in the browser; the provider sends it back to `redirectUri` with `code` and `state`."
+    )
+    state: str | None = strawberry.field(default=None, description="Pass to `completeExternalLogin` with the code; valid for 10 minutes, once.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
+
+
 @strawberry.type(description="The outcome of a profile change.")
 class UserPayload:
     user: User | None = strawberry.field(default=None, description="The account as it is now.")

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import secrets
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 
+import httpx
 import pytest
 
-from subgraphs.common.settings import Settings
+from subgraphs.common.settings import ROOT, Settings
 from subgraphs.users.app import build
 from tests.conftest import GraphQLClient, serve
 
@@ -29,3 +36,82 @@ async def admin(users: GraphQLClient, settings: Settings) -> GraphQLClient:
         'mutation { login(input: {email: "root@example.com", password: "admin-password"}) { accessToken } }'
     )
     return users.as_(body["login"]["accessToken"])
+
+
+OIDC_DIR = ROOT / "tests" / "oidc"
+#: The test provider takes the first free port here (test runs side by side must not collide).
+OIDC_PORTS = range(15630, 15660)
+#: Where the test provider sends the browser back; nothing listens there, the tests read the redirect.
+REDIRECT_URI = "http://127.0.0.1:15699/callback"
+
+
+def _free_port() -> int:
+    for port in OIDC_PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {OIDC_PORTS}")
+
+
+@dataclass(frozen=True)
+class OidcServer:
+    issuer: str
+    client_id: str
+    client_secret: str
+
+
+@pytest.fixture(scope="session")
+def oidc_server() -> Iterator[OidcServer]:
+    """A real OpenID Connect provider (npm `oidc-provider`, PKCE enforced) with one client."""
+    if not (OIDC_DIR / "node_modules" / "oidc-provider").exists():
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=OIDC_DIR, check=True)
+    port = _free_port()
+    server = OidcServer(f"http://127.0.0.1:{port}", "shop-test", secrets.token_urlsafe(24))
+    env = {
+        **os.environ,
+        "OIDC_PORT": str(port),
+        "OIDC_CLIENT_ID": server.client_id,
+        "OIDC_CLIENT_SECRET": server.client_secret,
+        "OIDC_REDIRECT_URIS": REDIRECT_URI,
+    }
+    process = subprocess.Popen(["node", "server.mjs"], cwd=OIDC_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"oidc-provider exited: {process.stderr.read().decode() if process.stderr else ''}")
+            try:
+                if httpx.get(f"{server.issuer}/.well-known/openid-configuration", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("oidc-provider did not start within 20 seconds")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+async def external_users(settings: Settings, oidc_server: OidcServer) -> AsyncIterator[GraphQLClient]:
+    """The users subgraph with the test provider configured twice: as OpenID Connect (`test`) and as plain OAuth 2 (`plain`)."""
+    client = {"client_id": oidc_server.client_id, "client_secret": oidc_server.client_secret}
+    providers = [
+        {"id": "test", "name": "Test OIDC", "issuer": oidc_server.issuer, **client},
+        {
+            "id": "plain", "name": "Test OAuth 2", "kind": "oauth2", **client,
+            "authorize_url": f"{oidc_server.issuer}/auth", "token_url": f"{oidc_server.issuer}/token", "userinfo_url": f"{oidc_server.issuer}/me",
+        },
+    ]
+    configured = settings.model_copy(update={"oidc_providers": providers, "oidc_redirect_uris": [REDIRECT_URI]})
+    async with serve(build(configured)) as http:
+        yield GraphQLClient(http)
