@@ -16,6 +16,23 @@ class Role(enum.Enum):
     ADMIN = "ADMIN"
 
 
+@strawberry.enum(description="How an order reaches the customer.")
+class DeliveryMethod(enum.Enum):
+    COURIER = strawberry.enum_value("COURIER", description="A courier brings it to an address.")
+    PICKUP = strawberry.enum_value("PICKUP", description="The customer collects it at a pickup point.")
+
+
+@strawberry.enum(description="Where an order is in its life.")
+class OrderStatus(enum.Enum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    SHIPPED = "SHIPPED"
+    READY_FOR_PICKUP = "READY_FOR_PICKUP"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+
+
 @strawberry.federation.type(shareable=True, description="An amount of money in the store's currency.")
 class Money:
     amount: Decimal = strawberry.field(description='A decimal string such as "1499.90"; never a float.')

@@ -11,16 +11,10 @@ import strawberry
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.errors import UserError
-from subgraphs.common.types import Address, AddressInput
+from subgraphs.common.types import Address, AddressInput, DeliveryMethod
 
 from .loaders import DeliveryByOrderLoader, PickupPointLoader
 from .service import parse_id, visible_to
-
-
-@strawberry.enum(description="How an order reaches the customer.")
-class DeliveryMethod(enum.Enum):
-    COURIER = strawberry.enum_value("COURIER", description="A courier brings it to an address.")
-    PICKUP = strawberry.enum_value("PICKUP", description="The customer collects it at a pickup point.")
 
 
 @strawberry.enum(description="Where a delivery stands. Courier: QUEUED → IN_TRANSIT → DELIVERED; pickup: QUEUED → READY_FOR_PICKUP → PICKED_UP.")

@@ -10,6 +10,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from subgraphs.common.errors import UserError
+from subgraphs.common.types import OrderStatus
 
 from .models import Notification as Row
 
@@ -22,17 +23,6 @@ class NotificationKind(enum.Enum):
 
 
 # Identical to the orders subgraph's enum: composition wants one definition.
-@strawberry.enum(description="Where an order is in its life.")
-class OrderStatus(enum.Enum):
-    PENDING = "PENDING"
-    CONFIRMED = "CONFIRMED"
-    SHIPPED = "SHIPPED"
-    READY_FOR_PICKUP = "READY_FOR_PICKUP"
-    DELIVERED = "DELIVERED"
-    CANCELLED = "CANCELLED"
-    FAILED = "FAILED"
-
-
 # The orders subgraph owns Order (and its description); here it is only a reference to it.
 @strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)], description="A purchase and where it is.")
 class Order:

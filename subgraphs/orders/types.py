@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -15,28 +14,11 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 from subgraphs.common.errors import ErrorCode, UserError
 from subgraphs.common.money import money
 from subgraphs.common.pagination import Connection, Page
-from subgraphs.common.types import AddressInput, Money
+from subgraphs.common.types import AddressInput, DeliveryMethod, Money, OrderStatus
 
 from . import models
 from .cart import CartLine
 from .loaders import HistoryLoader, ItemsLoader
-
-
-@strawberry.enum(description="How an order reaches the customer.")
-class DeliveryMethod(enum.Enum):
-    COURIER = "COURIER"
-    PICKUP = "PICKUP"
-
-
-@strawberry.enum(description="Where an order is in its life.")
-class OrderStatus(enum.Enum):
-    PENDING = "PENDING"
-    CONFIRMED = "CONFIRMED"
-    SHIPPED = "SHIPPED"
-    READY_FOR_PICKUP = "READY_FOR_PICKUP"
-    DELIVERED = "DELIVERED"
-    CANCELLED = "CANCELLED"
-    FAILED = "FAILED"
 
 
 @strawberry.federation.type(directives=[Key(fields="id", resolvable=False)], description="Something the store sells.")
