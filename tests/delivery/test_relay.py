@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -31,21 +29,14 @@ from subgraphs.delivery.app import SUBSCRIBERS, build
 from subgraphs.delivery.models import OutboxEvent
 from tests.conftest import GraphQLClient, serve
 from tests.delivery.support import Saga, events
+from tests.conftest import free_port as shared_free_port
 
 UPDATE = "mutation($o: ID!, $s: DeliveryStatus!) { updateDeliveryStatus(orderId: $o, status: $s) { errors { code } } }"
 Db = async_sessionmaker[AsyncSession]
 
 
 def free_port() -> int:
-    """A port in 15000-15999 nobody listens on now."""
-    for port in random.sample(range(15000, 16000), 1000):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 15000-15999")
+    return shared_free_port(range(15000, 16000))
 
 
 def aimed_at(settings: Settings, port: int, **changes: Any) -> Settings:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import socket
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +10,7 @@ import httpx
 
 from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.notifications.senders import Message
+from tests.conftest import free_port as shared_free_port
 
 
 def order_event(user_id: uuid.UUID, order_id: uuid.UUID | None = None, status: str = "CONFIRMED", note: str | None = None) -> dict[str, Any]:
@@ -63,12 +62,4 @@ class RecordingSender:
 
 
 def free_port() -> int:
-    """A port in 15500-15599 nobody listens on now."""
-    for port in random.sample(range(15500, 15600), 100):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 15500-15599")
+    return shared_free_port(range(15500, 15600))

@@ -4,7 +4,6 @@ import contextlib
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,7 @@ import pytest
 from subgraphs.common.settings import ROOT, Settings
 from subgraphs.users.app import build
 from tests.conftest import GraphQLClient, serve
+from tests.conftest import free_port as shared_free_port
 
 
 @pytest.fixture(scope="session")
@@ -49,14 +49,7 @@ REDIRECT_URI = "http://127.0.0.1:15699/callback"
 
 
 def _free_port() -> int:
-    for port in OIDC_PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {OIDC_PORTS}")
+    return shared_free_port(OIDC_PORTS)
 
 
 @dataclass(frozen=True)
