@@ -23,6 +23,9 @@ from subgraphs.common.settings import ROOT, Settings
 from subgraphs.users.tokens import TokenSigner, generate_pem, public_pem
 
 TEST_DATA = ROOT / ".data" / "test"
+#: Where the end-to-end stacks put their ports (far from the development ports, so tests run beside `make run`);
+#: `SHOP_TEST_PORT_BASE` moves them, so two checkouts can run their suites side by side.
+TEST_PORT_BASE = int(os.environ.get("SHOP_TEST_PORT_BASE", "14000"))
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,9 @@ from shop.migrate import migrate_all
 from shop.postgres import drop_database, ensure_database
 from shop.stack import Stack
 from subgraphs.common.settings import ROOT, Settings
-from tests.conftest import GraphQLClient
+from tests.conftest import TEST_PORT_BASE, GraphQLClient
 
-# Far from the development ports, so the tests run beside `make run`.
-PORT_BASE = 14000
+PORT_BASE = TEST_PORT_BASE
 
 
 @pytest.fixture(scope="package")

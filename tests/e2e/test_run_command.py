@@ -14,8 +14,9 @@ import httpx
 import psutil
 
 from subgraphs.common.settings import ROOT
+from tests.conftest import TEST_PORT_BASE
 
-PORT_BASE = 14100
+PORT_BASE = TEST_PORT_BASE + 100
 QUERY = {"query": "{ categories { name productCount } pickupPoints { name } }"}
 
 
