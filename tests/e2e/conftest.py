@@ -22,8 +22,9 @@ PORT_BASE = TEST_PORT_BASE
 
 
 @pytest.fixture(scope="package")
-def e2e_settings(server: str) -> Iterator[Settings]:
-    name = f"shop_e2e_{os.getpid()}"
+def e2e_settings(server: str, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    """Settings of one package's stack; each package that imports these fixtures gets its own database."""
+    name = f"shop_{request.node.name}_{os.getpid()}"
     url = ensure_database(server, name, fresh=True)
     migrate_all(url)
     yield Settings(database_url=url, data_dir=ROOT / ".data" / "e2e", port_base=PORT_BASE, admin_email="admin-e2e@example.com")
