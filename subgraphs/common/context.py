@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from .clients import client_address
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -50,6 +52,11 @@ class Context:
     @property
     def settings(self) -> Settings:
         return self.state.settings
+
+    @property
+    def client_address(self) -> str:
+        """The caller's IP address (X-Forwarded-For believed only from `settings.trusted_proxies`)."""
+        return client_address(self.request, self.settings.trusted_proxies)
 
     def loader(self, factory: Callable[[Context], L]) -> L:
         """The request's one instance of a DataLoader, built on first use: `ctx.loader(ProductLoader)`."""

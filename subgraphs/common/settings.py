@@ -7,8 +7,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +61,19 @@ class Settings(BaseSettings):
 
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
+    # Failed sign-ins (and registrations of a taken email) from one client address per window, across all emails.
+    login_max_failures_per_client: int = 50
+    # Peers whose X-Forwarded-For is believed (comma-separated addresses or networks): the gateway's, a load balancer's.
+    trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.0/8", "::1"]
+
+    # Browser origins the gateway answers CORS for, with credentials (comma-separated); the storefront's in development.
+    cors_origins: Annotated[list[str], NoDecode] = [
+        "http://localhost:3000", "http://127.0.0.1:3000", "http://localhost:5173", "http://127.0.0.1:5173",
+    ]
+    # The largest request body a subgraph reads (the gateway's limit too); more is 413.
+    max_body_bytes: int = 100 * 1024
+    # GraphiQL and `__schema` introspection on the subgraphs and the gateway; turn off in production.
+    graphiql: bool = True
 
     # External sign-in. Each entry: {"id", "name", "issuer", "client_id", "client_secret", "scope"?}; an entry with
     # "kind": "oauth2" (no discovery) gives "authorize_url", "token_url" and "userinfo_url" instead of "issuer".
@@ -75,6 +90,13 @@ class Settings(BaseSettings):
 
     admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"
+
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def port(self, piece: str) -> int:
         """The port of the gateway or of one subgraph."""

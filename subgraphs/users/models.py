@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, DateTime, ForeignKey, Index, String, Text, func
+from sqlalchemy import ARRAY, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -87,12 +87,26 @@ class RefreshToken(Base):
 
 
 class LoginFailure(Base):
-    """Failed password checks, counted per email within a window for throttling."""
+    """Failed password checks: the record of what was tried, by whom (the counting is LoginThrottle's)."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320))
+    client: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (Index("ix_login_failures_email_at", "email", "at"),)
+
+
+class LoginThrottle(Base):
+    """Attempts per email or per client address in the current window, counted before the password is checked.
+
+    Its row is locked while an attempt is admitted, so concurrent guesses are counted one by one.
+    """
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)

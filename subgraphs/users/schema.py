@@ -82,7 +82,8 @@ class Mutation:
     @strawberry.mutation(description="Creates an account with email and password and signs it in.")
     async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
         try:
-            user = await service.register(info.context.db, input.email, input.password, input.display_name)
+            client = (info.context.settings, info.context.client_address)
+            user = await service.register(info.context.db, input.email, input.password, input.display_name, client=client)
         except DomainError as error:
             return AuthPayload(errors=[error.as_user_error()])
         return await _signed_in(info, user)
@@ -90,7 +91,7 @@ class Mutation:
     @strawberry.mutation(description="Signs in with email and password: a new session and its tokens.")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
         try:
-            user = await service.authenticate(info.context.db, info.context.settings, input.email, input.password)
+            user = await service.authenticate(info.context.db, info.context.settings, input.email, input.password, info.context.client_address)
         except DomainError as error:
             return AuthPayload(errors=[error.as_user_error()])
         return await _signed_in(info, user)

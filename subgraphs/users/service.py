@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import delete, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,7 +18,8 @@ from subgraphs.common.pagination import Page
 from subgraphs.common.settings import Settings
 
 from .external import Identity, Providers
-from .models import ExternalIdentity, ExternalLoginAttempt, LoginFailure, User
+from . import throttle
+from .models import ExternalIdentity, ExternalLoginAttempt, User
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 
 Db = async_sessionmaker[AsyncSession]
@@ -48,44 +49,49 @@ def check_password_policy(password: str) -> None:
         raise DomainError(ErrorCode.INVALID_INPUT, f"The password may have at most {MAX_LENGTH} characters.", "password")
 
 
-async def register(db: Db, email: str, password: str, display_name: str, *, roles: list[str] | None = None) -> User:
-    """A new account; EMAIL_TAKEN when the (normalised) email has one already."""
+async def register(
+    db: Db, email: str, password: str, display_name: str, *, roles: list[str] | None = None, client: tuple[Settings, str] | None = None
+) -> User:
+    """A new account; EMAIL_TAKEN when the (normalised) email has one already.
+
+    With `client` (settings, the caller's address) a taken email counts as a failure of that client,
+    since it tells which emails have accounts; a client out of budget is RATE_LIMITED before hashing.
+    """
     email = normalize_email(email)
     check_password_policy(password)
     name = clean_display_name(display_name)
+    if client is not None:
+        await throttle.admit(db, client[0], client[1])
     password_hash = await hash_password(password)
     try:
         async with db.begin() as session:
             user = User(email=email, password_hash=password_hash, display_name=name, roles=roles or ["CUSTOMER"])
             session.add(user)
     except IntegrityError:
+        if client is not None:
+            await throttle.failed(db, client[0], client[1], email)
         raise DomainError(ErrorCode.EMAIL_TAKEN, "An account with this email exists.", "email") from None
+    if client is not None:
+        await throttle.succeeded(db, client[1])
     return user
 
 
-async def authenticate(db: Db, settings: Settings, email: str, password: str) -> User:
-    """The account whose password this is; RATE_LIMITED after too many recent failures for the email."""
+async def authenticate(db: Db, settings: Settings, email: str, password: str, client: str) -> User:
+    """The account whose password this is; RATE_LIMITED once the email's or the client's failures are spent."""
     try:
         email = normalize_email(email)
     except DomainError:
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.") from None
-    since = datetime.now(UTC) - timedelta(seconds=settings.login_window_seconds)
+    await throttle.admit(db, settings, client, email)
     async with db() as session:
-        failures = await session.scalar(
-            select(func.count()).select_from(LoginFailure).where(LoginFailure.email == email, LoginFailure.at > since)
-        )
-        if (failures or 0) >= settings.login_max_failures:
-            # Refused before the password is looked at: guessing gains nothing during the window.
-            raise DomainError(ErrorCode.RATE_LIMITED, "Too many failed attempts; try again later.")
         user = await session.scalar(select(User).where(User.email == email))
     if not await verify_password(user.password_hash if user else None, password) or user is None:
-        async with db.begin() as session:
-            await session.execute(insert(LoginFailure).values(email=email))
+        await throttle.failed(db, settings, client, email)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
-    async with db.begin() as session:
-        await session.execute(delete(LoginFailure).where(LoginFailure.email == email))
-        if user.password_hash and needs_rehash(user.password_hash):
-            new_hash = await hash_password(password)
+    await throttle.succeeded(db, client, email)
+    if user.password_hash and needs_rehash(user.password_hash):
+        new_hash = await hash_password(password)
+        async with db.begin() as session:
             await session.execute(update(User).where(User.id == user.id).values(password_hash=new_hash))
     return user
 
