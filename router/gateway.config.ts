@@ -1,10 +1,29 @@
 // Hive Gateway configuration, read from this folder (the working directory) by
 //   node_modules/.bin/hive-gateway supergraph <supergraph file> --port 4000 --host 127.0.0.1
 // Subgraph URLs come from the supergraph file alone (nothing here names a host or a port).
+// Settings come from the environment, as for the subgraphs (shop/stack.py passes them from
+// subgraphs/common/settings.py; the defaults here are the same development defaults).
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
+
+/** A comma-separated list from the environment, or `fallback` when unset. */
+const list = (name: string, fallback: string[]) =>
+  process.env[name] === undefined ? fallback : process.env[name]!.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** A boolean as pydantic reads one (`0`, `false`, `off`, `no` are false). */
+const flag = (name: string, fallback: boolean) => {
+  const value = process.env[name]?.trim().toLowerCase();
+  return value === undefined || value === '' ? fallback : !['0', 'false', 'off', 'no', 'f', 'n'].includes(value);
+};
+
+const SETTINGS = {
+  // Browser origins answered with CORS headers (and credentials); any other origin gets none.
+  corsOrigins: list('SHOP_CORS_ORIGINS', ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://localhost:5173', 'http://127.0.0.1:5173']),
+  // Admins' GraphiQL on GET /graphql; SHOP_GRAPHIQL=false turns it off (and the subgraphs' too).
+  graphiql: flag('SHOP_GRAPHIQL', true),
+};
 
 /** Limits that refuse abusive operations before any subgraph sees them. */
 const LIMITS = {
@@ -13,7 +32,7 @@ const LIMITS = {
   maxDepth: 10,
   maxTokens: 2000,
   maxAliases: 15,
-  maxBodyBytes: 100 * 1024,
+  maxBodyBytes: Number(process.env.SHOP_MAX_BODY_BYTES || 100 * 1024),
 };
 
 /** Gives a graphql-armor rejection the same `extensions.code` Apollo Router's limits answer with. */
@@ -31,6 +50,30 @@ function useCallerAuthorization(): GatewayPlugin {
       if (typeof value === 'string' && value !== '') extendContext({ authorization: value } as never);
     },
   };
+}
+
+/**
+ * Puts the chain of client addresses on the context as `forwardedFor`: the X-Forwarded-For the
+ * caller sent, then the address the caller's connection comes from. Users believes the chain only
+ * from trusted proxies, right to left, and counts sign-in failures per client address with it.
+ */
+function useClientAddress(): GatewayPlugin {
+  return {
+    onContextBuilding({ context, extendContext }) {
+      const { request, req } = context as { request?: Request; req?: { socket?: { remoteAddress?: string } } };
+      const chain = [request?.headers.get('x-forwarded-for'), req?.socket?.remoteAddress].filter((hop) => hop);
+      if (chain.length > 0) extendContext({ forwardedFor: chain.join(', ') } as never);
+    },
+  };
+}
+
+/** CORS for the allowed origins only, with credentials; a foreign origin gets no CORS header at all. */
+function corsFor(origins: string[]) {
+  const allowed = new Set(origins);
+  return (request: Request) =>
+    allowed.has(request.headers.get('origin') ?? '')
+      ? { origin: origins, credentials: true, methods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 }
+      : false;
 }
 
 /**
@@ -88,7 +131,9 @@ function useRequestBodyLimit(maxBytes: number): GatewayPlugin {
 export const gatewayConfig = defineConfig({
   // GET /graphql in a browser: GraphiQL. POST application/json: GraphQL.
   graphqlEndpoint: '/graphql',
-  graphiql: { title: 'Shop API' },
+  graphiql: SETTINGS.graphiql ? { title: 'Shop API' } : false,
+  // graphql-yoga's default reflects any origin with credentials.
+  cors: corsFor(SETTINGS.corsOrigins),
   landingPage: false,
   // Errors a subgraph answers (GraphQL errors, with their `extensions.code`: UNAUTHENTICATED,
   // FORBIDDEN, BAD_USER_INPUT, …) reach clients unchanged, plus `extensions.serviceName`. Masking,
@@ -101,7 +146,10 @@ export const gatewayConfig = defineConfig({
   maxTokens: LIMITS.maxTokens,
   // Subgraphs authenticate every request themselves: the gateway only forwards the caller's token.
   propagateHeaders: {
-    fromClientToSubgraphs: ({ context }) => ({ authorization: (context as { authorization?: string }).authorization }),
+    fromClientToSubgraphs: ({ context }) => {
+      const { authorization, forwardedFor } = context as { authorization?: string; forwardedFor?: string };
+      return { authorization, 'x-forwarded-for': forwardedFor };
+    },
   },
   transportEntries: {
     '*': {
@@ -121,6 +169,7 @@ export const gatewayConfig = defineConfig({
   plugins: () => [
     useRequestBodyLimit(LIMITS.maxBodyBytes),
     useCallerAuthorization(),
+    useClientAddress(),
     maxDepthPlugin({ n: LIMITS.maxDepth, onReject: withCode('MAX_DEPTH_LIMIT') }) as GatewayPlugin,
     maxAliasesPlugin({ n: LIMITS.maxAliases, onReject: withCode('MAX_ALIASES_LIMIT') }) as GatewayPlugin,
   ],

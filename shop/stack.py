@@ -36,6 +36,12 @@ def child_env(settings: Settings, database_url: str) -> dict[str, str]:
         SHOP_PORT_BASE=str(settings.port_base),
         SHOP_DATA_DIR=str(settings.data_dir),
         SHOP_DB_POOL_SIZE=str(settings.db_pool_size),
+        # Read by the gateway's configuration (router/gateway.config.ts) as well as by the subgraphs.
+        SHOP_CORS_ORIGINS=",".join(settings.cors_origins),
+        SHOP_GRAPHIQL="true" if settings.graphiql else "false",
+        SHOP_MAX_BODY_BYTES=str(settings.max_body_bytes),
+        SHOP_TRUSTED_PROXIES=",".join(settings.trusted_proxies),
+        SHOP_LOGIN_MAX_FAILURES_PER_CLIENT=str(settings.login_max_failures_per_client),
         PATH=os.pathsep.join([*node_bin_dirs(), env.get("PATH", "")]),
         PYTHONUNBUFFERED="1",
     )

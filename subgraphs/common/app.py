@@ -9,8 +9,10 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
+from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -24,6 +26,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
 from .context import AppState, Context
 from .db import create_engine, session_factory
+from .limits import BodyLimit
 from .settings import Settings, get_settings
 
 Hook = Callable[[AppState], Awaitable[None]]
@@ -41,6 +44,12 @@ class GraphQLApp(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
         )
         self.authenticate = authenticate
+
+    async def render_graphql_ide(self, request: Request) -> Any:
+        """GraphiQL unless `settings.graphiql` is off (production): then 404, as for any unknown page."""
+        if not request.app.state.shop.settings.graphiql:
+            raise HTTPException(404, "Not Found")
+        return await super().render_graphql_ide(request)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         state: AppState = request.app.state.shop
@@ -116,5 +125,6 @@ def create_app(
     return Starlette(
         routes=[Route("/health", health), *routes, Route("/graphql", view, methods=["GET", "POST"]), WebSocketRoute("/graphql", view)],
         lifespan=lifespan,
+        middleware=[Middleware(BodyLimit)],
     )
 

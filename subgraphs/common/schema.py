@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation import Schema
 
@@ -26,6 +26,16 @@ class RejectRefusedToken(SchemaExtension):
         yield
 
 
+class RefuseIntrospection(SchemaExtension):
+    """`__schema` / `__type` are refused when GraphiQL is off (production): the gateway needs only `_service { sdl }`."""
+
+    def on_operation(self):  # type: ignore[no-untyped-def]
+        settings = getattr(self.execution_context.context, "settings", None)
+        if settings is not None and not settings.graphiql:
+            self.execution_context.validation_rules = (*self.execution_context.validation_rules, NoSchemaIntrospectionCustomRule)
+        yield
+
+
 def make_schema(
     *, query: type, mutation: type | None = None, subscription: type | None = None, types: Sequence[type] = ()
 ) -> Schema:
@@ -37,6 +47,7 @@ def make_schema(
         types=list(types),
         extensions=[
             RejectRefusedToken,
+            RefuseIntrospection,
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
             lambda: MaskErrors(should_mask_error=_mask, error_message="Internal error."),

@@ -1,0 +1,64 @@
+"""A request body limit for every subgraph route, the same as the gateway's: 413 past `max_body_bytes`.
+
+A declared `Content-Length` over the limit is refused before anything is read; a chunked body
+is counted as it streams in, and refused as soon as it passes the limit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.responses import JSONResponse
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class _TooLarge(Exception):
+    """The body passed the limit while the app was reading it."""
+
+
+class BodyLimit:
+    """ASGI middleware; the limit comes from the app's settings (`AppState.settings.max_body_bytes`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit: int = scope["app"].state.shop.settings.max_body_bytes
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _refuse(limit, scope, receive, send)
+            return
+        seen = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except _TooLarge:
+            if started:  # cannot happen with the store's routes, which read the body before answering
+                raise
+            await _refuse(limit, scope, receive, send)
+
+
+async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    body = {"errors": [{"message": f"Request body is larger than {limit} bytes.", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
+    # Closing the connection: the rest of the body is never read.
+    await JSONResponse(body, status_code=413, headers={"connection": "close"})(scope, receive, send)

@@ -1,0 +1,214 @@
+"""Abuse: guessing passwords (concurrently, across emails, behind forged addresses), browsers of
+foreign origins, huge bodies, and GraphiQL or introspection left open in production."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from shop.stack import Stack
+from subgraphs.common.clients import resolve
+from subgraphs.common.db import async_url
+from subgraphs.common.settings import Settings
+from subgraphs.users.app import build as build_users
+from tests.conftest import GraphQLClient, unique
+
+LOGIN = """
+mutation($email: String!, $password: String!) {
+  login(input: {email: $email, password: $password}) { accessToken errors { code } }
+}
+"""
+REGISTER = """
+mutation($email: String!) {
+  register(input: {email: $email, password: "correct horse", displayName: "Ann"}) { accessToken errors { code } }
+}
+"""
+INTROSPECTION = "{ __schema { queryType { name } } }"
+SUBGRAPHS = ("users", "catalog", "wallet", "orders", "delivery", "notifications")
+
+
+def fresh_address() -> str:
+    """A client address of the documentation ranges (RFC 5737) no other test uses."""
+    return f"198.51.100.{random.randint(1, 254)}" if random.random() < 0.5 else f"2001:db8::{random.randint(1, 65535):x}"
+
+
+@pytest.fixture(scope="module")
+async def db(e2e_settings: Settings) -> AsyncIterator[AsyncEngine]:
+    assert e2e_settings.database_url
+    engine = create_async_engine(async_url(e2e_settings.database_url))
+    yield engine
+    await engine.dispose()
+
+
+async def failures(db: AsyncEngine, *, email: str | None = None, client: str | None = None) -> int:
+    """Password checks that failed, as users recorded them."""
+    column, value = ("email", email) if email is not None else ("client", client)
+    async with db.connect() as connection:
+        count = await connection.scalar(text(f"SELECT count(*) FROM users.login_failures WHERE {column} = :v"), {"v": value})
+    return int(count or 0)
+
+
+async def login(http: httpx.AsyncClient, email: str, password: str, client: str | None = None) -> str | None:
+    """The login's error code (None: signed in); `client` is sent as X-Forwarded-For."""
+    headers = {"X-Forwarded-For": client} if client else {}
+    response = await http.post("/graphql", json={"query": LOGIN, "variables": {"email": email, "password": password}}, headers=headers)
+    payload = response.json()["data"]["login"]
+    return payload["errors"][0]["code"] if payload["errors"] else None
+
+
+@pytest.fixture(scope="module")
+async def users(store: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """Straight at the users process (a real HTTP server), as something inside the network would call it."""
+    async with httpx.AsyncClient(base_url=store.settings.url("users"), timeout=60.0) as http:
+        yield http
+
+
+async def registered(gateway: GraphQLClient) -> str:
+    email = f"{unique()}@example.com"
+    body = await gateway.data(REGISTER, {"email": email})
+    assert body["register"]["errors"] == []
+    return email
+
+
+async def test_concurrent_guesses_check_at_most_the_allowed_passwords(users: httpx.AsyncClient, gateway: GraphQLClient, db: AsyncEngine) -> None:
+    email, client = await registered(gateway), fresh_address()
+    codes = await asyncio.gather(*(login(users, email, f"guess {i}", client) for i in range(30)))
+    # Five guesses were admitted and checked; 25 were refused before their password was looked at.
+    assert codes.count("INVALID_CREDENTIALS") == 5 and codes.count("RATE_LIMITED") == 25
+    assert await failures(db, email=email) == 5
+    assert await login(users, email, "correct horse", fresh_address()) == "RATE_LIMITED"
+
+
+async def test_a_success_resets_the_count_for_the_email(users: httpx.AsyncClient, gateway: GraphQLClient, db: AsyncEngine) -> None:
+    email, client = await registered(gateway), fresh_address()
+    for _ in range(4):
+        assert await login(users, email, "wrong horse", client) == "INVALID_CREDENTIALS"
+    assert await login(users, email, "correct horse", client) is None
+    assert await failures(db, email=email) == 0
+    for _ in range(5):
+        assert await login(users, email, "wrong horse", client) == "INVALID_CREDENTIALS"
+    assert await login(users, email, "correct horse", client) == "RATE_LIMITED"
+
+
+async def test_one_client_cannot_spray_many_emails(
+    users: httpx.AsyncClient, gateway: GraphQLClient, db: AsyncEngine, e2e_settings: Settings
+) -> None:
+    budget, client = e2e_settings.login_max_failures_per_client, fresh_address()
+    emails = [f"{unique()}@example.com" for _ in range(budget + 10)]
+    codes = await asyncio.gather(*(login(users, email, "password1", client) for email in emails))
+    assert codes.count("INVALID_CREDENTIALS") == budget and codes.count("RATE_LIMITED") == 10
+    assert await failures(db, client=client) == budget
+    # Spent for this client, even with the right password, and for registering; others sign in as usual.
+    email = await registered(gateway)
+    assert await login(users, email, "correct horse", client) == "RATE_LIMITED"
+    taken = await users.post("/graphql", json={"query": REGISTER, "variables": {"email": email}}, headers={"X-Forwarded-For": client})
+    assert taken.json()["data"]["register"]["errors"] == [{"code": "RATE_LIMITED"}]
+    assert await login(users, email, "correct horse", fresh_address()) is None
+
+
+async def test_registering_taken_emails_counts_as_failures_of_the_client(users: httpx.AsyncClient, gateway: GraphQLClient, db: AsyncEngine) -> None:
+    email, client = await registered(gateway), fresh_address()
+    taken = await users.post("/graphql", json={"query": REGISTER, "variables": {"email": email}}, headers={"X-Forwarded-For": client})
+    assert taken.json()["data"]["register"]["errors"] == [{"code": "EMAIL_TAKEN"}]
+    assert await failures(db, client=client) == 1
+
+
+async def test_the_gateway_forwards_the_client_address(gateway: GraphQLClient, db: AsyncEngine) -> None:
+    client = fresh_address()
+    # The test runs on the gateway's host, a trusted proxy like the gateway itself: its X-Forwarded-For
+    # is believed, as a load balancer's in front of the gateway would be.
+    assert await login(gateway.http, f"{unique()}@example.com", "password1", client) == "INVALID_CREDENTIALS"
+    assert await failures(db, client=client) == 1
+
+
+@pytest.fixture(scope="module")
+def untrusted_settings(e2e_settings: Settings) -> Iterator[Settings]:
+    yield e2e_settings.model_copy(update={"trusted_proxies": ["192.0.2.0/24"], "login_max_failures_per_client": 3, "graphiql": False})
+
+
+@pytest.fixture(scope="module")
+async def production_users(untrusted_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A users app in production shape (GraphiQL off) called from 203.0.113.x, an untrusted peer."""
+    app = build_users(untrusted_settings)
+    peer = f"203.0.113.{random.randint(1, 254)}"
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=(peer, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://users") as http:
+            yield http
+
+
+async def test_a_direct_caller_cannot_forge_its_address(production_users: httpx.AsyncClient) -> None:
+    forged = [await login(production_users, f"{unique()}@example.com", "password1", fresh_address()) for _ in range(4)]
+    assert forged == ["INVALID_CREDENTIALS"] * 3 + ["RATE_LIMITED"]
+
+
+def test_the_right_most_untrusted_address_is_the_client() -> None:
+    proxies = ["10.0.0.0/8", "127.0.0.1"]
+    # A client's own X-Forwarded-For comes first; each trusted proxy appends the address it saw.
+    assert resolve("10.0.0.2", ["6.6.6.6, 203.0.113.9"], proxies) == "203.0.113.9"
+    assert resolve("10.0.0.2", ["6.6.6.6", "203.0.113.9, 10.0.0.7"], proxies) == "203.0.113.9"
+    assert resolve("203.0.113.9", ["6.6.6.6"], proxies) == "203.0.113.9"
+    assert resolve("127.0.0.1", ["::ffff:198.51.100.4"], proxies) == "198.51.100.4"
+    assert resolve("127.0.0.1", ["not-an-address"], proxies) == "127.0.0.1"
+    assert resolve(None, ["6.6.6.6"], proxies) == "unknown"
+
+
+async def test_only_allowed_origins_get_cors_headers(gateway: GraphQLClient) -> None:
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, authorization"}
+    for origin in ("http://localhost:3000", "http://localhost:5173"):
+        allowed = await gateway.http.options("/graphql", headers={"Origin": origin, **preflight})
+        assert allowed.headers["access-control-allow-origin"] == origin
+        assert allowed.headers["access-control-allow-credentials"] == "true"
+        actual = await gateway.http.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin})
+        assert actual.status_code == 200 and actual.headers["access-control-allow-origin"] == origin
+        assert actual.headers["access-control-allow-credentials"] == "true"
+    for origin in ("https://evil.example", "null", "http://localhost:3000.evil.example"):
+        foreign = await gateway.http.options("/graphql", headers={"Origin": origin, **preflight})
+        assert "access-control-allow-origin" not in foreign.headers and "access-control-allow-credentials" not in foreign.headers
+        actual = await gateway.http.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin})
+        assert "access-control-allow-origin" not in actual.headers and "access-control-allow-credentials" not in actual.headers
+
+
+async def test_every_subgraph_refuses_huge_bodies(store: Stack) -> None:
+    padding = "x" * 200_000
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "{ __typename }", "variables": {"pad": "'
+        for _ in range(20):
+            yield padding[:10_000].encode()
+        yield b'"}}'
+
+    async with httpx.AsyncClient(timeout=30.0) as http:
+        for name in SUBGRAPHS:
+            url = f"{store.settings.url(name)}/graphql"
+            declared = await http.post(url, json={"query": "{ __typename }", "variables": {"pad": padding}})
+            assert declared.status_code == 413, name
+            assert declared.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+            # No Content-Length: counted as it streams in.
+            chunked = await http.post(url, content=chunks(), headers={"Content-Type": "application/json"})
+            assert chunked.status_code == 413, name
+            fine = await http.post(url, json={"query": "{ __typename }", "variables": {"pad": "x" * 50_000}})
+            assert fine.status_code == 200, name
+
+
+async def test_graphiql_and_introspection_in_development(store: Stack) -> None:
+    async with httpx.AsyncClient(base_url=store.settings.url("catalog"), timeout=30.0) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+        assert (await http.post("/graphql", json={"query": INTROSPECTION})).json()["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_graphiql_and_introspection_are_off_in_production(production_users: httpx.AsyncClient) -> None:
+    page = await production_users.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    refused = (await production_users.post("/graphql", json={"query": INTROSPECTION})).json()
+    assert refused["data"] is None and "introspection" in refused["errors"][0]["message"].lower()
+    # What the gateway needs still answers.
+    sdl = (await production_users.post("/graphql", json={"query": "{ _service { sdl } }"})).json()
+    assert "type Query" in sdl["data"]["_service"]["sdl"]
