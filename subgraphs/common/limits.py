@@ -1,7 +1,9 @@
 """A request body limit for every subgraph route, the same as the gateway's: 413 past `max_body_bytes`.
 
-A declared `Content-Length` over the limit is refused before anything is read; a chunked body
-is counted as it streams in, and refused as soon as it passes the limit.
+A declared `Content-Length` over the limit is refused before the app reads anything; a chunked
+body is counted as it streams in, and refused as soon as it passes the limit. Before answering,
+up to `DRAIN_FACTOR` times the limit of what is still coming is read and dropped: closing a
+socket with unread data resets the connection, and the client would never see its 413.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from starlette.responses import JSONResponse
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+#: How much of a refused body is read and dropped (so the client gets its answer); past that, the connection is cut.
+DRAIN_FACTOR = 8
 
 
 class _TooLarge(Exception):
@@ -59,6 +65,14 @@ class BodyLimit:
 
 
 async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    budget = limit * DRAIN_FACTOR
+    while budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client is gone
+        budget -= len(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
     body = {"errors": [{"message": f"Request body is larger than {limit} bytes.", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}
     # Closing the connection: the rest of the body is never read.
     await JSONResponse(body, status_code=413, headers={"connection": "close"})(scope, receive, send)

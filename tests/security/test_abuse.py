@@ -4,20 +4,25 @@ foreign origins, huge bodies, and GraphiQL or introspection left open in product
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
+import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shop.stack import Stack
+from shop.stack import ROUTER, Stack, child_env
 from subgraphs.common.clients import resolve
 from subgraphs.common.db import async_url
 from subgraphs.common.settings import Settings
 from subgraphs.users.app import build as build_users
-from tests.conftest import GraphQLClient, unique
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, free_port, unique
 
 LOGIN = """
 mutation($email: String!, $password: String!) {
@@ -212,3 +217,55 @@ async def test_graphiql_and_introspection_are_off_in_production(production_users
     # What the gateway needs still answers.
     sdl = (await production_users.post("/graphql", json={"query": "{ _service { sdl } }"})).json()
     assert "type Query" in sdl["data"]["_service"]["sdl"]
+
+
+@pytest.fixture(scope="module")
+async def production_gateway(store: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """A second Hive Gateway before the same subgraphs, configured for production: GraphiQL off, one origin."""
+    settings = store.settings.model_copy(update={"graphiql": False, "cors_origins": ["https://shop.example"]})
+    port = free_port(range(TEST_PORT_BASE + 100, TEST_PORT_BASE + 200))
+    supergraph = settings.data_dir / "supergraph.graphql"  # rendered by the store for its subgraphs' ports
+    log = open(settings.data_dir / "logs" / "gateway-production.log", "ab")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [str(ROUTER / "node_modules" / ".bin" / "hive-gateway"), "supergraph", str(supergraph), "--port", str(port), "--host", settings.host],
+        cwd=ROUTER, env=child_env(settings, store.database_url), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://{settings.host}:{port}", timeout=30.0) as http:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None and time.monotonic() < deadline, "the production gateway did not start"
+                try:
+                    if (await http.get("/healthcheck")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
+            yield http
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+        log.close()
+
+
+async def test_the_gateway_graphiql_and_origins_follow_the_settings(gateway: GraphQLClient, production_gateway: httpx.AsyncClient) -> None:
+    html = {"Accept": "text/html"}
+    assert "<title>Shop API</title>" in (await gateway.http.get("/graphql", headers=html)).text
+    page = await production_gateway.get("/graphql", headers=html)
+    assert page.status_code == 406 and "<title>Shop API</title>" not in page.text
+    allowed = await production_gateway.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://shop.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert allowed.headers["access-control-allow-credentials"] == "true"
+    local = await production_gateway.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": "http://localhost:3000"})
+    assert "access-control-allow-origin" not in local.headers
+
+
+def test_the_router_answers_cors_for_the_configured_origin_only() -> None:
+    root = ROUTER.parent
+    cors = yaml.safe_load((ROUTER / "router.yaml").read_text())["cors"]
+    assert cors["allow_any_origin"] is False
+    assert cors["policies"] == [
+        {"origins": ["${env.SHOP_CORS_ORIGINS:-http://localhost:3000}"], "allow_credentials": True},
+    ]
+    router = yaml.safe_load((root / "compose.yaml").read_text())["services"]["router"]
+    assert router["environment"]["SHOP_CORS_ORIGINS"] == "${SHOP_CORS_ORIGINS:-http://localhost:3000}"
