@@ -144,7 +144,8 @@ export const gatewayConfig = defineConfig({
   // without a CORS preflight (GET, form posts) must carry one of these headers.
   csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'x-graphql-yoga-csrf'] },
   maxTokens: LIMITS.maxTokens,
-  // Subgraphs authenticate every request themselves: the gateway only forwards the caller's token.
+  // Subgraphs authenticate every request themselves: the gateway only forwards the caller's token,
+  // and the chain of its addresses (users throttles sign-ins per client address).
   propagateHeaders: {
     fromClientToSubgraphs: ({ context }) => {
       const { authorization, forwardedFor } = context as { authorization?: string; forwardedFor?: string };

@@ -6,7 +6,6 @@ from decimal import Decimal
 import os
 from functools import lru_cache
 from pathlib import Path
-
 from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator

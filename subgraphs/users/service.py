@@ -17,8 +17,8 @@ from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.pagination import Page
 from subgraphs.common.settings import Settings
 
-from .external import Identity, Providers
 from . import throttle
+from .external import Identity, Providers
 from .models import ExternalIdentity, ExternalLoginAttempt, User
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 
