@@ -6,12 +6,13 @@
 
 Two counters per attempt, each a row of `login_throttles` in a fixed window: the email's
 (`login_max_failures`) and the client address's (`login_max_failures_per_client`, one source
-spraying many emails). Admitting locks both rows, so of N concurrent attempts exactly as many
+spraying many emails; IPv6 by /64). Admitting locks both rows, so of N concurrent attempts exactly as many
 as the budget allows go on to the password check; the others are refused without one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from sqlalchemy import case, delete, func, insert, update
@@ -26,9 +27,20 @@ from .models import LoginFailure, LoginThrottle
 Db = async_sessionmaker[AsyncSession]
 
 
+def client_key(client: str) -> str:
+    """The counter of a client address; an IPv6 address counts as its /64, which one subscriber usually holds whole."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return f"client:{client}"
+    if isinstance(address, ipaddress.IPv6Address):
+        return f"client:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"client:{address}"
+
+
 def _keys(client: str, email: str | None) -> list[str]:
     # Always the client's row first, then the email's: one lock order, so admissions never deadlock.
-    return [f"client:{client}", *([f"email:{email}"] if email is not None else [])]
+    return [client_key(client), *([f"email:{email}"] if email is not None else [])]
 
 
 def _limit(key: str, settings: Settings) -> int:
@@ -79,7 +91,7 @@ async def succeeded(db: Db, client: str, email: str | None = None) -> None:
     async with db.begin() as session:
         await session.execute(
             update(LoginThrottle)
-            .where(LoginThrottle.key == f"client:{client}")
+            .where(LoginThrottle.key == client_key(client))
             .values(attempts=func.greatest(LoginThrottle.attempts - 1, 0))
         )
         if email is not None:

@@ -4,6 +4,7 @@ foreign origins, huge bodies, and GraphiQL or introspection left open in product
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import random
 import signal
@@ -22,6 +23,7 @@ from subgraphs.common.clients import resolve
 from subgraphs.common.db import async_url
 from subgraphs.common.settings import Settings
 from subgraphs.users.app import build as build_users
+from subgraphs.users.throttle import client_key
 from tests.conftest import TEST_PORT_BASE, GraphQLClient, free_port, unique
 
 LOGIN = """
@@ -38,9 +40,13 @@ INTROSPECTION = "{ __schema { queryType { name } } }"
 SUBGRAPHS = ("users", "catalog", "wallet", "orders", "delivery", "notifications")
 
 
+_serial = itertools.count(1)
+
+
 def fresh_address() -> str:
-    """A client address of the documentation ranges (RFC 5737) no other test uses."""
-    return f"198.51.100.{random.randint(1, 254)}" if random.random() < 0.5 else f"2001:db8::{random.randint(1, 65535):x}"
+    """A client address of the documentation ranges (RFC 5737, RFC 3849) no other test of this run uses."""
+    n = next(_serial)
+    return f"198.51.100.{n // 2 % 254 + 1}" if n % 2 else f"2001:db8:{n:x}::1"
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +168,9 @@ def test_the_right_most_untrusted_address_is_the_client() -> None:
     assert resolve("127.0.0.1", ["::ffff:198.51.100.4"], proxies) == "198.51.100.4"
     assert resolve("127.0.0.1", ["not-an-address"], proxies) == "127.0.0.1"
     assert resolve(None, ["6.6.6.6"], proxies) == "unknown"
+    # One IPv6 subscriber holds a whole /64: its addresses share one budget.
+    assert client_key("2001:db8:1:2::1") == client_key("2001:db8:1:2:ffff::9") != client_key("2001:db8:1:3::1")
+    assert client_key("203.0.113.9") != client_key("203.0.113.10")
 
 
 async def test_only_allowed_origins_get_cors_headers(gateway: GraphQLClient) -> None:
