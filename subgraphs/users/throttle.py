@@ -6,8 +6,9 @@
 
 Two counters per attempt, each a row of `login_throttles` in a fixed window: the email's
 (`login_max_failures`) and the client address's (`login_max_failures_per_client`, one source
-spraying many emails; IPv6 by /64). Admitting locks both rows, so of N concurrent attempts exactly as many
-as the budget allows go on to the password check; the others are refused without one.
+spraying many emails; IPv6 by /64). Admitting locks both rows, so of N concurrent attempts
+exactly as many as the budget allows go on to the password check; the others are refused
+without one.
 """
 
 from __future__ import annotations
