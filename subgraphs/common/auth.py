@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from strawberry.types.field import StrawberryField
 
     from .context import Context
-
     from .settings import Settings
 
 ALGORITHMS = ["EdDSA", "RS256"]
