@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
@@ -39,6 +40,9 @@ class Context:
     response: Any = None
     #: Set when a token was presented but refused; the whole operation then fails UNAUTHENTICATED.
     auth_error: Exception | None = None
+    #: The account a sign-in in this operation proved the caller to be (its token is not sent yet):
+    #: the payload's `user` is theirs to read.
+    signed_in: UUID | None = None
     #: The WebSocket `connection_init` payload (Strawberry fills it in).
     connection_params: dict[str, Any] | None = None
     _loaders: dict[Callable[..., Any], Any] = field(default_factory=dict)

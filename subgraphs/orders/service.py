@@ -10,7 +10,7 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from subgraphs.common.auth import Principal
+from subgraphs.common.auth import Principal, owner_or_admin
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import first_time
 from subgraphs.common.pagination import Page
@@ -102,9 +102,7 @@ async def get_order(db: Db, order_id: uuid.UUID) -> Order | None:
 
 def visible(order: Order | None, principal: Principal | None) -> Order | None:
     """Someone else's order answers as if it did not exist."""
-    if order is None or principal is None:
-        return None
-    return order if principal.is_admin or order.user_id == principal.user_id else None
+    return order if order is not None and owner_or_admin(principal, order.user_id) else None
 
 
 async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, status: str | None = None) -> list[Order]:
