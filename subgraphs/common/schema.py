@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation import Schema
+
+from .inputs import RejectHostileInput, limit_root_fields
+from .money import DECIMAL_SCALAR
 
 
 def _mask(error: GraphQLError) -> bool:
@@ -29,14 +33,21 @@ class RejectRefusedToken(SchemaExtension):
 def make_schema(
     *, query: type, mutation: type | None = None, subscription: type | None = None, types: Sequence[type] = ()
 ) -> Schema:
-    """A Federation 2 schema; parsing and validation are cached (they dominated CPU under load)."""
+    """A Federation 2 schema; parsing and validation are cached (they dominated CPU under load).
+
+    Hostile input is refused here, for every subgraph alike: NUL and lone surrogates anywhere in
+    an operation, strings over their length on every root field, amounts in any spelling but one.
+    """
+    limit_root_fields(query, mutation)
     return Schema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
+        scalar_overrides={Decimal: DECIMAL_SCALAR},
         extensions=[
             RejectRefusedToken,
+            RejectHostileInput,
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
             lambda: MaskErrors(should_mask_error=_mask, error_message="Internal error."),

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.auth import Principal
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import first_time
@@ -25,10 +26,10 @@ Db = async_sessionmaker[AsyncSession]
 
 
 def _uuid(value: str | None, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field) from None
+    key = parse_id(value)
+    if key is None:
+        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field)
+    return key
 
 
 async def delivery_target(

@@ -11,6 +11,7 @@ from strawberry import UNSET
 from strawberry.federation.schema_directives import Key
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import ErrorCode, UserError
 from subgraphs.common.money import money
 from subgraphs.common.pagination import Connection, Page
@@ -81,13 +82,14 @@ class User:
 
         page = Page.from_args(first, after)
         principal = info.context.principal
-        owner = uuid.UUID(self.id)
-        if principal is None or not (principal.is_admin or principal.user_id == owner):
+        owner = parse_id(self.id)
+        if owner is None or principal is None or not (principal.is_admin or principal.user_id == owner):
             return order_page([], page)
         return order_page(await list_orders(info.context.db, page, user_id=owner), page)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> User:
+        """Users are the users subgraph's: a stub, whose fields answer a malformed id as nobody's."""
         return cls(id=id)
 
 
@@ -134,9 +136,8 @@ class Order:
         from .loaders import OrderLoader
         from .service import visible
 
-        try:
-            key = uuid.UUID(str(id))
-        except ValueError:
+        key = parse_id(id)
+        if key is None:
             return None
         row = visible(await info.context.loader(OrderLoader).load(key), info.context.principal)
         return cls.from_row(row) if row else None
