@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from graphql import ArgumentNode, ExecutionResult, GraphQLError, ObjectFieldNode, StringValueNode, VariableNode, Visitor, visit
+from graphql import ArgumentNode, DocumentNode, ExecutionResult, GraphQLError, ObjectFieldNode, StringValueNode, VariableNode, Visitor, visit
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
 
@@ -71,25 +71,27 @@ NUL_AS_BLANK = frozenset({"search"})
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _bad(text: str, name: str | None) -> bool:
-    return bool((SURROGATE if name in NUL_AS_BLANK else FORBIDDEN).search(text))
+def _bad(text: str, lenient: bool) -> bool:
+    return bool((SURROGATE if lenient else FORBIDDEN).search(text))
 
 
-def forbidden_at(value: Any, path: str = "", name: str | None = None) -> str | None:
-    """Where a NUL or a lone surrogate hides in a JSON-like value (keys included), or None."""
+def forbidden_at(value: Any, path: str = "", *, lenient: bool = False, fields: frozenset[str] = frozenset()) -> str | None:
+    """Where a NUL or a lone surrogate hides in a JSON-like value (keys included), or None.
+
+    `lenient`: the value itself is search text; `fields`: object keys whose values are.
+    """
     if isinstance(value, str):
-        return (path or "value") if _bad(value, name) else None
+        return (path or "value") if _bad(value, lenient) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
             if isinstance(key, str) and FORBIDDEN.search(key):
                 return path or "variables"
-            found = forbidden_at(item, where, str(key))
+            found = forbidden_at(item, f"{path}.{key}" if path else str(key), lenient=key in fields, fields=fields)
             if found:
                 return found
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            found = forbidden_at(item, f"{path}[{index}]", name)
+            found = forbidden_at(item, f"{path}[{index}]", lenient=lenient, fields=fields)
             if found:
                 return found
     return None
@@ -114,7 +116,7 @@ class _Literals(Visitor):
         if isinstance(value, VariableNode) and name in NUL_AS_BLANK:
             self.lenient.add(value.name.value)
         if isinstance(value, StringValueNode):
-            if _bad(value.value, name):
+            if _bad(value.value, name in NUL_AS_BLANK):
                 self.found = name
                 return self.BREAK
             return self.SKIP
@@ -136,23 +138,40 @@ def hostile_input_error(where: str) -> GraphQLError:
     )
 
 
+#: Scans of documents already seen, by their text (clients repeat a few operations; see bench/inputs.py).
+_SCANS: dict[str, tuple[str | None, frozenset[str]]] = {}
+SCAN_CACHE = 1000
+
+
+def scan_literals(document: DocumentNode, text: str | None) -> tuple[str | None, frozenset[str]]:
+    """Where a bad literal is (or None), and the variables given straight to a `NUL_AS_BLANK` field."""
+    if text is not None and text in _SCANS:
+        return _SCANS[text]
+    literals = _Literals()
+    visit(document, literals)
+    result = (literals.found, frozenset(literals.lenient))
+    if text is not None:
+        if len(_SCANS) >= SCAN_CACHE:
+            _SCANS.clear()
+        _SCANS[text] = result
+    return result
+
+
 class RejectHostileInput(SchemaExtension):
     """Refuses the operation before execution when a literal or a variable holds NUL or a lone surrogate."""
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        where = None
-        literals = _Literals()
+        where, lenient = None, frozenset[str]()
         if context.graphql_document is not None:
-            visit(context.graphql_document, literals)
-            where = literals.found
+            where, lenient = scan_literals(context.graphql_document, context.query)
         for name, value in (context.variables or {}).items():
             if where is not None:
                 break
             if FORBIDDEN.search(name):
                 where = "variables"
             else:
-                where = forbidden_at(value, name, "search" if name in literals.lenient else name)
+                where = forbidden_at(value, name, lenient=name in lenient, fields=NUL_AS_BLANK)
         if where is not None:
             context.result = ExecutionResult(data=None, errors=[hostile_input_error(where)])
         yield

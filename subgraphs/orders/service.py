@@ -149,7 +149,7 @@ async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any
     async with db.begin() as session:
         if not await first_time(session, HandledEvent, event_id) or target is None:
             return
-        order = await session.get(Order, uuid.UUID(str(payload["order_id"])), with_for_update=True)
+        order = await session.get(Order, parse_id(payload.get("order_id")), with_for_update=True)
         status, sources = target
         if order is not None and order.status in sources:
             await set_status(session, order, status, f"delivery {str(payload['status']).lower().replace('_', ' ')}")

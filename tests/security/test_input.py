@@ -133,6 +133,9 @@ async def test_a_refused_operation_runs_no_part_of_itself(subgraphs: Subgraphs, 
 async def test_a_bad_variable_name_or_key_is_refused_too(subgraphs: Subgraphs) -> None:
     refused(await send(subgraphs.catalog, "{ categories { id } }", {"x\x00": 1}))
     refused(await send(subgraphs.catalog, "query($f: ProductFilter) { products(filter: $f) { edges { cursor } } }", {"f": {"search\ud800": "a"}}))
+    # Only a search field reads NUL as a blank, not a variable that happens to be named `search`.
+    sneaky = "mutation($search: String!) { createCategory(input: {name: $search, slug: \"s\"}) { errors { code } } }"
+    refused(await send(subgraphs.admin("catalog"), sneaky, {"search": "N\x00"}))
 
 
 @pytest.mark.parametrize(
