@@ -19,6 +19,33 @@ from tests.conftest import GraphQLClient, serve, unique
 from tests.notifications.support import RecordingSender
 from tests.orders.fakes import FakeRemote
 
+REGISTER = "mutation($i: RegisterInput!) { register(input: $i) { accessToken errors { code field } } }"
+LOGIN = "mutation($i: LoginInput!) { login(input: $i) { accessToken errors { code field } } }"
+REFRESH = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken errors { code field } } }"
+PROFILE = "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { user { displayName } errors { code field } } }"
+START = "mutation($p: String!, $r: String!) { startExternalLogin(provider: $p, redirectUri: $r) { state errors { code field } } }"
+COMPLETE = "mutation($s: String!, $c: String!) { completeExternalLogin(state: $s, code: $c) { accessToken errors { code field } } }"
+TOP_UP = "mutation($i: TopUpWalletInput!) { topUpWallet(input: $i) { transaction { id } errors { code field } } }"
+BALANCE = "{ myWallet { balance { amount } } }"
+CATEGORY = "mutation($i: CreateCategoryInput!) { createCategory(input: $i) { category { id } errors { code field } } }"
+CREATE = "mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } errors { code field } } }"
+UPDATE = "mutation($id: ID!, $i: UpdateProductInput!) { updateProduct(id: $id, input: $i) { product { id } errors { code field } } }"
+DELETE = "mutation($id: ID!) { deleteProduct(id: $id) { deletedId errors { code field } } }"
+STOCK = "mutation($id: ID!) { adjustStock(productId: $id, delta: 1) { product { id } errors { code field } } }"
+PRODUCT = "query($id: ID!) { product(id: $id) { name description price { amount } imageUrl stock } }"
+ADD = "mutation($id: ID!) { addToCart(productId: $id) { cart { itemCount } errors { code field } } }"
+SET = "mutation($id: ID!) { updateCartItem(productId: $id, quantity: 2) { cart { itemCount } errors { code field } } }"
+REMOVE = "mutation($id: ID!) { removeFromCart(productId: $id) { cart { itemCount } errors { code field } } }"
+PLACE = "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } errors { code field } } }"
+CANCEL = "mutation($id: ID!) { cancelOrder(id: $id) { order { id } errors { code field } } }"
+STATUS = "mutation($id: ID!) { updateDeliveryStatus(orderId: $id, status: IN_TRANSIT) { delivery { id } errors { code field } } }"
+POINT = "mutation($i: CreatePickupPointInput!) { createPickupPoint(input: $i) { pickupPoint { id } errors { code field } } }"
+READ = "mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) { count errors { code field } } }"
+
+
+def product_input(category_id: str, **change: Any) -> dict[str, Any]:
+    return {"name": unique("P"), "description": "", "price": "10.00", "categoryId": category_id, "stock": 1, **change}
+
 ADDRESS = {"recipient": "Ann", "country": "RU", "city": "Moscow", "street": "Tverskaya 1", "postalCode": "125009"}
 
 
@@ -120,3 +147,12 @@ async def send(client: GraphQLClient, query: str, variables: dict[str, Any] | No
     response = await client.http.post(client.path, content=content, headers=headers)
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture(scope="module")
+async def ids(subgraphs: Subgraphs) -> dict[str, str]:
+    """A category and a product of the catalog, to aim at."""
+    admin = subgraphs.admin("catalog")
+    category = (await admin.data(CATEGORY, {"i": {"name": "Hostile", "slug": unique("hostile")}}))["createCategory"]["category"]
+    product = (await admin.data(CREATE, {"i": product_input(category["id"], name="Target", description="kept")}))["createProduct"]
+    return {"category": category["id"], "product": product["product"]["id"]}

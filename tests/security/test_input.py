@@ -14,38 +14,12 @@ import pytest
 
 from subgraphs.common.inputs import MAX_LENGTH
 from tests.conftest import unique
-from tests.security.input_support import (
-    ADDRESS, Subgraphs, code_of, payload_error, refused, registered, send, migrated, subgraphs,  # noqa: F401 (fixtures)
+from tests.security.input_support import (  # noqa: F401 (migrated, subgraphs and ids are fixtures)
+    ADD, ADDRESS, BALANCE, CANCEL, CATEGORY, COMPLETE, CREATE, DELETE, LOGIN, PLACE, POINT, PRODUCT, PROFILE, READ, REFRESH,
+    REGISTER, REMOVE, SET, START, STATUS, STOCK, TOP_UP, UPDATE, Subgraphs, code_of, ids, migrated, payload_error,
+    product_input, refused, registered, send, subgraphs,
 )
 
-
-
-REGISTER = "mutation($i: RegisterInput!) { register(input: $i) { accessToken errors { code field } } }"
-LOGIN = "mutation($i: LoginInput!) { login(input: $i) { accessToken errors { code field } } }"
-REFRESH = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken errors { code field } } }"
-PROFILE = "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { user { displayName } errors { code field } } }"
-START = "mutation($p: String!, $r: String!) { startExternalLogin(provider: $p, redirectUri: $r) { state errors { code field } } }"
-COMPLETE = "mutation($s: String!, $c: String!) { completeExternalLogin(state: $s, code: $c) { accessToken errors { code field } } }"
-TOP_UP = "mutation($i: TopUpWalletInput!) { topUpWallet(input: $i) { transaction { id } errors { code field } } }"
-BALANCE = "{ myWallet { balance { amount } } }"
-CATEGORY = "mutation($i: CreateCategoryInput!) { createCategory(input: $i) { category { id } errors { code field } } }"
-CREATE = "mutation($i: CreateProductInput!) { createProduct(input: $i) { product { id } errors { code field } } }"
-UPDATE = "mutation($id: ID!, $i: UpdateProductInput!) { updateProduct(id: $id, input: $i) { product { id } errors { code field } } }"
-DELETE = "mutation($id: ID!) { deleteProduct(id: $id) { deletedId errors { code field } } }"
-STOCK = "mutation($id: ID!) { adjustStock(productId: $id, delta: 1) { product { id } errors { code field } } }"
-PRODUCT = "query($id: ID!) { product(id: $id) { name description price { amount } imageUrl stock } }"
-ADD = "mutation($id: ID!) { addToCart(productId: $id) { cart { itemCount } errors { code field } } }"
-SET = "mutation($id: ID!) { updateCartItem(productId: $id, quantity: 2) { cart { itemCount } errors { code field } } }"
-REMOVE = "mutation($id: ID!) { removeFromCart(productId: $id) { cart { itemCount } errors { code field } } }"
-PLACE = "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { order { id } errors { code field } } }"
-CANCEL = "mutation($id: ID!) { cancelOrder(id: $id) { order { id } errors { code field } } }"
-STATUS = "mutation($id: ID!) { updateDeliveryStatus(orderId: $id, status: IN_TRANSIT) { delivery { id } errors { code field } } }"
-POINT = "mutation($i: CreatePickupPointInput!) { createPickupPoint(input: $i) { pickupPoint { id } errors { code field } } }"
-READ = "mutation($ids: [ID!]) { markNotificationsRead(ids: $ids) { count errors { code field } } }"
-
-
-def product_input(category_id: str, **change: Any) -> dict[str, Any]:
-    return {"name": unique("P"), "description": "", "price": "10.00", "categoryId": category_id, "stock": 1, **change}
 
 
 def cases(bad: str, ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any]]]:
@@ -82,15 +56,6 @@ def cases(bad: str, ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, 
         ("delivery", "admin", POINT, {"i": {"name": "P", "address": {**ADDRESS, "recipient": bad}, "openingHours": "9-21"}}),
         ("notifications", "customer", READ, {"ids": [key, f"{key}{bad}"]}),
     ]
-
-
-@pytest.fixture(scope="module")
-async def ids(subgraphs: Subgraphs) -> dict[str, str]:
-    """A category and a product of the catalog, to aim at."""
-    admin = subgraphs.admin("catalog")
-    category = (await admin.data(CATEGORY, {"i": {"name": "Hostile", "slug": unique("hostile")}}))["createCategory"]["category"]
-    product = (await admin.data(CREATE, {"i": product_input(category["id"], name="Target", description="kept")}))["createProduct"]
-    return {"category": category["id"], "product": product["product"]["id"]}
 
 
 async def client_for(subgraphs: Subgraphs, name: str, role: str) -> Any:
@@ -229,3 +194,11 @@ async def test_every_limit_fits_its_column() -> None:
     for field, stored in columns.items():
         for column in stored:
             assert MAX_LENGTH[field] <= column.type.length, (field, column)
+
+
+async def test_permissions_answer_before_lengths(subgraphs: Subgraphs) -> None:
+    """A stranger learns nothing about the limits: UNAUTHENTICATED / FORBIDDEN come first."""
+    body = await send(subgraphs.catalog, CATEGORY, {"i": {"name": over("name"), "slug": "s"}})
+    assert code_of(body) == "UNAUTHENTICATED", body
+    body = await send(subgraphs.customer("catalog"), CATEGORY, {"i": {"name": over("name"), "slug": "s"}})
+    assert code_of(body) == "FORBIDDEN", body

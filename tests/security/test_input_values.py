@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import unique
-from tests.security.input_support import (
-    ADDRESS, Subgraphs, cursor, payload_error, refused, registered, send, migrated, subgraphs,  # noqa: F401 (fixtures)
+from tests.security.input_support import (  # noqa: F401 (migrated, subgraphs and ids are fixtures)
+    ADD, BALANCE, CANCEL, CREATE, DELETE, PLACE, PRODUCT, READ, STATUS, STOCK, TOP_UP, UPDATE, Subgraphs, cursor, ids,
+    migrated, payload_error, product_input, refused, registered, send, subgraphs,
 )
-from tests.security.test_input import BALANCE, CANCEL, CATEGORY, CREATE, DELETE, PLACE, PRODUCT, READ, STATUS, STOCK, TOP_UP, UPDATE, ADD, ids, product_input  # noqa: F401
 
 MALFORMED = ["not-a-uuid", "", "١٢٣٤٥٦٧٨-١٢٣٤-١٢٣٤-١٢٣٤-١٢٣٤٥٦٧٨٩٠١٢", "{" * 40 + "}", "123"]
 ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { __typename %s } }"
