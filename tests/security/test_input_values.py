@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import unique
 from tests.security.input_support import (  # noqa: F401 (migrated, subgraphs and ids are fixtures)
-    ADD, BALANCE, CANCEL, CREATE, DELETE, PLACE, PRODUCT, READ, STATUS, STOCK, TOP_UP, UPDATE, Subgraphs, cursor, ids,
+    ADD, BALANCE, CANCEL, CREATE, code_of, DELETE, PLACE, PRODUCT, READ, STATUS, STOCK, TOP_UP, UPDATE, Subgraphs, cursor, ids,
     migrated, payload_error, product_input, refused, registered, send, subgraphs,
 )
 
@@ -45,6 +45,19 @@ async def test_malformed_ids_read_as_nothing(subgraphs: Subgraphs, bad: str) -> 
         client = admin_users if name == "users" else subgraphs.admin(name)
         body = await send(client, ENTITIES % selection, {"r": [{"__typename": typename, "id": bad}]})
         assert body == {"data": {"_entities": [expected]}}, (name, typename, body)
+
+
+async def test_odd_representations_are_bad_user_input_on_every_subgraph(subgraphs: Subgraphs) -> None:
+    for name, typename in [("catalog", "Product"), ("users", "User"), ("wallet", "User"), ("orders", "Order"), ("delivery", "PickupPoint")]:
+        client = subgraphs.users if name == "users" else subgraphs.admin(name)  # users' entities are anyone's
+        for representation in [{"__typename": typename}, {"__typename": "Nope", "id": "x"}, {"__typename": "Query", "id": "x"}]:
+            body = await send(client, ENTITIES % "", {"r": [representation]})
+            refused(body)
+            assert body["data"] == {"_entities": [None]}, body
+        # Ids of the wrong JSON type name nothing either.
+        for odd in (5, None, {"a": 1}, ["x"], True):
+            body = await send(client, ENTITIES % "", {"r": [{"__typename": typename, "id": odd}]})
+            assert "Internal error" not in str(body) and not body.get("errors") or code_of(body) == "BAD_USER_INPUT", body
 
 
 async def test_malformed_ids_in_mutations_are_not_found_or_invalid(subgraphs: Subgraphs, ids: dict[str, str]) -> None:
