@@ -14,7 +14,6 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
 from .errors import bad_user_input
-
 from .inputs import RejectHostileInput, limit_root_fields
 from .money import DECIMAL_SCALAR
 
@@ -62,7 +61,7 @@ class StoreSchema(Schema):
 
 
 # Strawberry builds `_entities` from this method's annotations, which must be real types (not strings).
-StoreSchema.entities_resolver.__annotations__.update(info=Info, representations=list[FederationAny], **{"return": list[FederationAny]})
+StoreSchema.entities_resolver.__annotations__.update({"info": Info, "representations": list[FederationAny], "return": list[FederationAny]})
 
 
 def make_schema(
