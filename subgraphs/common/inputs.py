@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 #: What no stored string may hold: NUL (PostgreSQL refuses it) and UTF-16 halves (not text at all).
 FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 
-#: Characters allowed in a string argument or input field, by its GraphQL name; each is at most
-#: the width of the column it is stored in (see tests/security/test_input.py).
+#: Characters allowed in a string argument or input field, by its GraphQL name (or `Input.field`
+#: where one input differs); each is at most the width of its column (tests/security/test_input.py).
 MAX_LENGTH: dict[str, int] = {
     # users
     "email": 254,  # RFC 5321's longest path; the columns hold 320
@@ -44,9 +44,11 @@ MAX_LENGTH: dict[str, int] = {
     "search": 1000,
     # catalog (and pickup point names)
     "name": 200,
+    "CreateProductInput.name": 300,
+    "UpdateProductInput.name": 300,
     "slug": 100,
-    "description": 5000,
-    "imageUrl": 2048,
+    "description": 10_000,
+    "imageUrl": 2000,
     # wallet, orders
     "idempotencyKey": 100,
     # addresses (stored as JSON)
@@ -177,14 +179,14 @@ class RejectHostileInput(SchemaExtension):
         yield
 
 
-def _too_long(value: Any, path: str, name: str) -> tuple[str, int] | None:
+def _too_long(value: Any, path: str, name: str, owner: str = "") -> tuple[str, int] | None:
     """The first string over its limit inside an argument value: (path, limit), or None."""
     if isinstance(value, str):
-        limit = MAX_LENGTH.get(name, DEFAULT_MAX_LENGTH)
+        limit = MAX_LENGTH.get(f"{owner}.{name}") or MAX_LENGTH.get(name, DEFAULT_MAX_LENGTH)
         return (path, limit) if len(value) > limit else None
     if isinstance(value, (list, tuple)):
         for item in value:
-            found = _too_long(item, path, name)
+            found = _too_long(item, path, name, owner)
             if found:
                 return found
         return None
@@ -192,7 +194,7 @@ def _too_long(value: Any, path: str, name: str) -> tuple[str, int] | None:
     if definition is not None and getattr(definition, "is_input", False):
         for field in definition.fields:
             child = field.graphql_name or to_camel_case(field.python_name)
-            found = _too_long(getattr(value, field.python_name, None), f"{path}.{child}" if path else child, child)
+            found = _too_long(getattr(value, field.python_name, None), f"{path}.{child}" if path else child, child, definition.name)
             if found:
                 return found
     return None
