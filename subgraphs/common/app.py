@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from graphql import GraphQLError
 from starlette.applications import Starlette
@@ -24,7 +26,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
 from .context import AppState, Context
 from .db import create_engine, session_factory
-from .settings import Settings, get_settings
+from .settings import InvalidSettings, Settings, get_settings
 
 Hook = Callable[[AppState], Awaitable[None]]
 #: Turns a verified token into a principal, or refuses it (users checks that the session still lives).
@@ -80,6 +82,13 @@ class GraphQLApp(GraphQL[Context, None]):
         return principal
 
 
+def refuse_to_start(name: str, error: InvalidSettings) -> NoReturn:
+    """One line per malformed setting, then exit 2: under uvicorn an exception would print a traceback."""
+    sys.stderr.write("".join(f"{name}: {line}\n" for line in str(error).splitlines()))
+    sys.stderr.flush()
+    os._exit(2)
+
+
 def create_app(
     name: str,
     schema: Any,
@@ -94,14 +103,20 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        conf = settings or get_settings()
+        try:
+            conf = settings or get_settings()
+        except InvalidSettings as error:
+            refuse_to_start(name, error)
         if not conf.database_url:
             raise RuntimeError("DATABASE_URL is not set (make run sets it for every subgraph).")
         engine = create_engine(conf.database_url, pool_size=conf.db_pool_size, application_name=name)
         state = AppState(name=name, settings=conf, db=session_factory(engine), verifier=TokenVerifier.from_settings(conf))
         app.state.shop = state
         for hook in on_startup:
-            await hook(state)
+            try:
+                await hook(state)
+            except InvalidSettings as error:  # a subgraph's own settings, read by its hook
+                refuse_to_start(name, error)
         try:
             yield
         finally:

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.auth import owner_or_admin
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import publish
 from subgraphs.common.pagination import Page
@@ -42,12 +43,6 @@ CANCELLABLE = frozenset({"QUEUED", "READY_FOR_PICKUP"})
 ADDRESS_PARTS = ("recipient", "phone", "country", "city", "street", "building", "apartment", "postal_code")
 
 
-def parse_id(value: Any) -> uuid.UUID | None:
-    """The UUID inside an ID, or None when it is not one (answered as "not found")."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def clean_address(raw: Any) -> dict[str, Any]:

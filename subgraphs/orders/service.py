@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.auth import Principal, owner_or_admin
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import first_time
 from subgraphs.common.pagination import Page
@@ -25,10 +26,10 @@ Db = async_sessionmaker[AsyncSession]
 
 
 def _uuid(value: str | None, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field) from None
+    key = parse_id(value)
+    if key is None:
+        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field)
+    return key
 
 
 async def delivery_target(
@@ -146,7 +147,7 @@ async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any
     async with db.begin() as session:
         if not await first_time(session, HandledEvent, event_id) or target is None:
             return
-        order = await session.get(Order, uuid.UUID(str(payload["order_id"])), with_for_update=True)
+        order = await session.get(Order, parse_id(payload.get("order_id")), with_for_update=True)
         status, sources = target
         if order is not None and order.status in sources:
             await set_status(session, order, status, f"delivery {str(payload['status']).lower().replace('_', ' ')}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from starlette.applications import Starlette
@@ -10,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.app import create_app
 from subgraphs.common.auth import KeySource, Principal, TokenVerifier
 from subgraphs.common.context import AppState
@@ -37,10 +37,8 @@ async def _session_alive(state: AppState, principal: Principal) -> Principal | N
 
 async def account(state: AppState, body: dict[str, Any]) -> Reply:
     """What other subgraphs need of an account: where a courier delivery goes, where mail goes."""
-    try:
-        user = await service.get_user(state.db, uuid.UUID(str(body["id"])))
-    except ValueError:
-        user = None
+    key = parse_id(body.get("id"))
+    user = await service.get_user(state.db, key) if key else None
     if user is None:
         return Reply(404, {"error": "NOT_FOUND"})
     return Reply(200, {"id": str(user.id), "email": user.email, "display_name": user.display_name, "default_address": user.default_address})

@@ -25,8 +25,8 @@ from .types import (
     UpdateProfileInput,
     User,
     UserPayload,
-    parse_id,
 )
+from subgraphs.common.ids import parse_id
 
 if TYPE_CHECKING:
     from .external import Providers

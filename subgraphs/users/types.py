@@ -10,17 +10,11 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 
 from subgraphs.common.auth import owned_field
 from subgraphs.common.errors import UserError
+from subgraphs.common.ids import parse_id
 from subgraphs.common.types import Address, AddressInput, Role
 
 from . import models
 from .loaders import IdentitiesLoader, UserLoader
-
-def parse_id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
 
 @strawberry.type(description="A sign-in through an external provider linked to an account.")
 class ExternalIdentity:

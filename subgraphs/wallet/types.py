@@ -12,6 +12,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import owned_field
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import UserError
 from subgraphs.common.money import money
 from subgraphs.common.pagination import Connection, Page
@@ -21,12 +22,6 @@ from . import models
 from .loaders import TransactionPageLoader, WalletByUserLoader
 
 
-def parse_id(value: str) -> uuid.UUID | None:
-    """A UUID, or None when the id is not one of ours."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 @strawberry.enum(description="Why money moved.")
