@@ -93,8 +93,8 @@ class Listing:
 
     @classmethod
     def of(cls, sort: str | None, search: str | None, category_id: str | None, in_stock_only: bool | None) -> Listing:
-        # NUL cannot be in a PostgreSQL string; runs of blanks change nothing.
-        search = " ".join((search or "").replace("\x00", " ").split())[:MAX_SEARCH] or None
+        # Runs of blanks change nothing (a NUL never gets here: the kernel refuses it).
+        search = " ".join((search or "").split())[:MAX_SEARCH] or None
         # RELEVANCE means nothing without words to be relevant to: it behaves as NEWEST.
         effective = sort or ("RELEVANCE" if search else "NEWEST")
         if effective == "RELEVANCE" and not search:

@@ -2,7 +2,7 @@
 
 - A NUL or a lone surrogate anywhere in an operation (a literal, a variable, a key) fails the
   whole operation with BAD_USER_INPUT: PostgreSQL cannot store either, and no part of an
-  operation should run when another part is refused. (Search text alone reads NUL as a blank.)
+  operation should run when another part is refused.
 - Every string argument and input field has a length limit (`MAX_LENGTH` by GraphQL name,
   `DEFAULT_MAX_LENGTH` otherwise): over it a mutation answers `INVALID_INPUT` with the field in
   its payload's `errors`, a query a BAD_USER_INPUT error naming the field.
@@ -67,45 +67,31 @@ MAX_LENGTH: dict[str, int] = {
 DEFAULT_MAX_LENGTH = 1000
 
 
-#: Free-text search reads a NUL as a blank (the services replace it; the showcase has always taken
-#: one): there only lone surrogates are refused.
-NUL_AS_BLANK = frozenset({"search"})
-SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _bad(text: str, lenient: bool) -> bool:
-    return bool((SURROGATE if lenient else FORBIDDEN).search(text))
-
-
-def forbidden_at(value: Any, path: str = "", *, lenient: bool = False, fields: frozenset[str] = frozenset()) -> str | None:
-    """Where a NUL or a lone surrogate hides in a JSON-like value (keys included), or None.
-
-    `lenient`: the value itself is search text; `fields`: object keys whose values are.
-    """
+def forbidden_at(value: Any, path: str = "") -> str | None:
+    """Where a NUL or a lone surrogate hides in a JSON-like value (keys included), or None."""
     if isinstance(value, str):
-        return (path or "value") if _bad(value, lenient) else None
+        return (path or "value") if FORBIDDEN.search(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
             if isinstance(key, str) and FORBIDDEN.search(key):
                 return path or "variables"
-            found = forbidden_at(item, f"{path}.{key}" if path else str(key), lenient=key in fields, fields=fields)
+            found = forbidden_at(item, f"{path}.{key}" if path else str(key))
             if found:
                 return found
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            found = forbidden_at(item, f"{path}[{index}]", lenient=lenient, fields=fields)
+            found = forbidden_at(item, f"{path}[{index}]")
             if found:
                 return found
     return None
 
 
 class _Literals(Visitor):
-    """Finds a bad string literal, and the variables given straight to a `NUL_AS_BLANK` field."""
+    """Finds a bad string literal, naming the argument or input field that holds it."""
 
     def __init__(self) -> None:
         super().__init__()
         self.found: str | None = None
-        self.lenient: set[str] = set()
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> Any:
         return self._named(node)
@@ -114,12 +100,9 @@ class _Literals(Visitor):
         return self._named(node)
 
     def _named(self, node: ArgumentNode | ObjectFieldNode) -> Any:
-        name, value = node.name.value, node.value
-        if isinstance(value, VariableNode) and name in NUL_AS_BLANK:
-            self.lenient.add(value.name.value)
-        if isinstance(value, StringValueNode):
-            if _bad(value.value, name in NUL_AS_BLANK):
-                self.found = name
+        if isinstance(node.value, StringValueNode):
+            if FORBIDDEN.search(node.value.value):
+                self.found = node.name.value
                 return self.BREAK
             return self.SKIP
         return None
@@ -141,17 +124,17 @@ def hostile_input_error(where: str) -> GraphQLError:
 
 
 #: Scans of documents already seen, by their text (clients repeat a few operations; see bench/inputs.py).
-_SCANS: dict[str, tuple[str | None, frozenset[str]]] = {}
+_SCANS: dict[str, str | None] = {}
 SCAN_CACHE = 1000
 
 
-def scan_literals(document: DocumentNode, text: str | None) -> tuple[str | None, frozenset[str]]:
-    """Where a bad literal is (or None), and the variables given straight to a `NUL_AS_BLANK` field."""
+def scan_literals(document: DocumentNode, text: str | None) -> str | None:
+    """Where a bad literal is, or None."""
     if text is not None and text in _SCANS:
         return _SCANS[text]
     literals = _Literals()
     visit(document, literals)
-    result = (literals.found, frozenset(literals.lenient))
+    result = literals.found
     if text is not None:
         if len(_SCANS) >= SCAN_CACHE:
             _SCANS.clear()
@@ -164,16 +147,11 @@ class RejectHostileInput(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        where, lenient = None, frozenset[str]()
+        where = None
         if context.graphql_document is not None:
-            where, lenient = scan_literals(context.graphql_document, context.query)
-        for name, value in (context.variables or {}).items():
-            if where is not None:
-                break
-            if FORBIDDEN.search(name):
-                where = "variables"
-            else:
-                where = forbidden_at(value, name, lenient=name in lenient, fields=NUL_AS_BLANK)
+            where = scan_literals(context.graphql_document, context.query)
+        if where is None and context.variables:
+            where = forbidden_at(context.variables)
         if where is not None:
             context.result = ExecutionResult(data=None, errors=[hostile_input_error(where)])
         yield

@@ -114,8 +114,7 @@ async def get_user(db: Db, user_id: uuid.UUID) -> User | None:
 async def list_users(db: Db, page: Page, search: str | None) -> list[User]:
     """Newest first, keyset on (created_at, id); `search` matches email or name."""
     query = select(User).order_by(User.created_at.desc(), User.id.desc()).limit(page.limit)
-    # NUL cannot be in a PostgreSQL string: in a search it reads as a blank.
-    search = (search or "").replace("\x00", " ")
+    search = search or ""
     if search.strip():
         escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
