@@ -50,7 +50,7 @@ Handler = Callable[[AppState, dict[str, Any]], Awaitable[Reply]]
 
 
 def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges path params."""
+    """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges query and path params."""
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.shop
@@ -64,7 +64,7 @@ def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return JSONResponse({"error": "INVALID_INPUT", "message": "not JSON"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "INVALID_INPUT", "message": "expected an object"}, status_code=400)
-        reply = await handler(state, {**body, **request.path_params})
+        reply = await handler(state, {**request.query_params, **body, **request.path_params})
         return JSONResponse(reply.body, status_code=reply.status)
 
     return endpoint
