@@ -50,8 +50,9 @@ CHANNEL = "session_revoked"
 #: How far back each incremental catch-up reaches before users' previous reading time: a
 #: revocation is stamped before its transaction commits, so one committed late is still found.
 OVERLAP = timedelta(seconds=30)
-#: The close code an ended session's WebSocket gets (graphql-ws's "Forbidden").
-CLOSE_CODE = 4403
+#: The close code an ended session's WebSocket gets: graphql-ws's "Unauthorized", which its clients
+#: (Hive Gateway's among them) take as final; on "Forbidden" (4403) they would reconnect and retry.
+CLOSE_CODE = 4401
 
 
 class Revocation(BaseModel):

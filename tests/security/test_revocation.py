@@ -1,0 +1,128 @@
+"""A session that ends, ends everywhere: after logout, refresh-token reuse or any revocation, every
+subgraph refuses the session's access tokens (straight at it and through the gateway), open
+subscriptions are closed, restarted processes and second replicas refuse too, and a process that
+cannot learn of revocations refuses signed-in callers instead of trusting them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from shop.stack import Stack
+from subgraphs.common.revocation import CLOSE_CODE
+from subgraphs.common.settings import Settings
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, free_port, unique
+from tests.security.revocation_support import (
+    LOGIN,
+    LOGOUT,
+    PROBES,
+    REFRESH,
+    all_accept,
+    all_refuse,
+    code,
+    direct,
+    ended,
+    eventually,
+    everywhere,
+    live,
+    refused,
+    sign_up,
+)
+
+TOP_UP = 'mutation($k: String!) { topUpWallet(input: {amount: "5.00", idempotencyKey: $k}) { errors { code } } }'
+#: Extra processes started by these tests listen here (the stack's own ports are below).
+REPLICA_PORTS = range(TEST_PORT_BASE + 100, TEST_PORT_BASE + 200)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30.0) as client:
+        yield client
+
+
+async def test_logout_is_refused_by_every_subgraph_direct_and_through_the_gateway(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
+    token = (await sign_up(gateway))["accessToken"]
+    clients = everywhere(http, store, gateway, token)
+    await all_accept(clients)
+    assert (await gateway.as_(token).data(LOGOUT))["logout"] is True
+    await all_refuse(clients)
+
+
+async def test_refresh_token_reuse_ends_the_session_everywhere(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
+    first = await sign_up(gateway)
+    rotated = (await gateway.data(REFRESH, {"t": first["refreshToken"]}))["refreshSession"]
+    assert rotated["errors"] == []
+    both = {**everywhere(http, store, gateway, first["accessToken"]), **{f"rotated {k}": v for k, v in everywhere(http, store, gateway, rotated["accessToken"]).items()}}
+    await all_accept(both)
+    reused = (await gateway.data(REFRESH, {"t": first["refreshToken"]}))["refreshSession"]
+    assert reused["errors"] == [{"code": "INVALID_CREDENTIALS"}]
+    await all_refuse(both)
+
+
+async def test_an_admin_session_ends_everywhere_too(store: Stack, gateway: GraphQLClient, e2e_settings: Settings, http: httpx.AsyncClient) -> None:
+    # A session of its own: the package's `admin` client must stay signed in.
+    login = (await gateway.data(LOGIN, {"e": e2e_settings.admin_email, "p": e2e_settings.admin_password}))["login"]
+    token = login["accessToken"]
+    clients = everywhere(http, store, gateway, token)
+    deliveries = "{ deliveries(first: 1) { edges { node { id } } } }"  # ADMIN only
+    clients["delivery admin (direct)"] = (direct(http, store, "delivery", token), deliveries)
+    await all_accept(clients)
+    await gateway.as_(token).data(LOGOUT)
+    await all_refuse(clients)
+
+
+async def test_open_subscriptions_are_closed_direct_and_through_the_gateway(store: Stack, gateway: GraphQLClient) -> None:
+    token = (await sign_up(gateway))["accessToken"]
+    me = gateway.as_(token)
+    at_subgraph = store.settings.url("notifications").replace("http", "ws") + "/graphql"
+    at_gateway = store.settings.url("gateway").replace("http", "ws") + "/graphql"
+    async with live(at_subgraph, token) as (socket, straight), live(at_gateway, token) as (_, routed):
+        # Both subscriptions are live end to end: each sees a notification first.
+        assert (await me.data(TOP_UP, {"k": unique()}))["topUpWallet"]["errors"] == []
+        for messages in (straight, routed):
+            assert (await asyncio.wait_for(messages.get(), 15))["type"] == "next"
+        await me.data(LOGOUT)
+        assert (await ended(straight))["type"] == "closed"
+        assert socket.close_code == CLOSE_CODE
+        await ended(routed)  # the gateway ends it (an error or the socket closed)
+
+
+async def test_a_new_subscription_of_an_ended_session_is_refused(store: Stack, gateway: GraphQLClient) -> None:
+    import websockets
+
+    token = (await sign_up(gateway))["accessToken"]
+    await gateway.as_(token).data(LOGOUT)
+    await refused(gateway.as_(token), PROBES["notifications"])
+    with pytest.raises((AssertionError, websockets.ConnectionClosed)):
+        async with live(store.settings.url("notifications").replace("http", "ws") + "/graphql", token):
+            pass
+
+
+async def test_a_subgraph_restarted_after_the_logout_still_refuses(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
+    token = (await sign_up(gateway))["accessToken"]
+    await gateway.as_(token).data(LOGOUT)
+    catalog = direct(http, store, "catalog", token)
+    await refused(catalog, PROBES["catalog"])
+    store.kill("catalog")
+    await store.restart("catalog")  # answers /health only once caught up
+    assert code(await catalog.execute(PROBES["catalog"])) == "UNAUTHENTICATED"
+    await refused(gateway.as_(token), PROBES["catalog"], "gateway")
+
+
+async def test_two_replicas_of_a_subgraph_both_refuse(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
+    port = free_port(REPLICA_PORTS)
+    key = await store.replica("catalog", port)
+    try:
+        token = (await sign_up(gateway))["accessToken"]
+        replicas = {
+            "catalog": (direct(http, store, "catalog", token), PROBES["catalog"]),
+            "catalog replica": (direct(http, store, "catalog", token, port), PROBES["catalog"]),
+        }
+        await all_accept(replicas)
+        await gateway.as_(token).data(LOGOUT)
+        await all_refuse(replicas)
+    finally:
+        store.retire(key)
