@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
@@ -23,7 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
 from .context import AppState, Context
-from .db import create_engine, session_factory
+from .db import connect_raw, create_engine, session_factory
 from .revocation import CLOSE_CODE, Fetch, RevocationFeed, UsersRevocations
 from .settings import Settings, get_settings
 
@@ -145,7 +146,9 @@ def create_app(
         source = None
         if conf.revocation_feed:
             source = revocation_source(state) if revocation_source else UsersRevocations(conf)
-            state.revocations = RevocationFeed(source, conf.database_url, conf)
+            # Named, so an operator (or a test) can find this process's LISTEN connection.
+            listen = functools.partial(connect_raw, application_name=f"{name}-revocations")
+            state.revocations = RevocationFeed(source, conf.database_url, conf, connect=listen)
             await state.revocations.start()
         try:
             yield

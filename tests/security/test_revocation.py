@@ -126,3 +126,65 @@ async def test_two_replicas_of_a_subgraph_both_refuse(store: Stack, gateway: Gra
         await all_refuse(replicas)
     finally:
         store.retire(key)
+
+
+async def test_a_process_that_cannot_learn_of_revocations_refuses_signed_in_callers(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
+    """A catalog replica whose users is unreachable: behind at start (SERVICE_UNAVAILABLE for tokens,
+    anonymous served), in sync once users answers, still in sync on LISTEN alone when users goes
+    away again, and behind once LISTEN breaks too; back by itself when users returns."""
+    from subgraphs.common.db import connect_raw
+
+    users_port, port = free_port(REPLICA_PORTS), free_port(REPLICA_PORTS)
+    env = {
+        "SHOP_USERS_URL": f"http://{store.settings.host}:{users_port}",  # nobody there yet
+        "SHOP_JWKS_URL": f"{store.settings.url('users')}/.well-known/jwks.json",  # keys stay reachable
+        "SHOP_REVOCATION_MAX_LAG": "1",
+        "SHOP_REVOCATION_POLL_INTERVAL": "0.5",
+    }
+    key = await store.replica("catalog", port, env=env, healthy=False)
+    users: str | None = None
+    try:
+        token = (await sign_up(gateway))["accessToken"]
+        replica = direct(http, store, "catalog", token, port)
+        anonymous = replica.as_(None)
+        health = f"http://{store.settings.host}:{port}/health"
+        assert (await http.get(health)).status_code == 503
+        assert code(await replica.execute(PROBES["catalog"])) == "SERVICE_UNAVAILABLE"
+        assert code(await anonymous.execute(PROBES["catalog"])) is None
+
+        users = await store.replica("users", users_port)
+
+        async def serves_the_token() -> bool:
+            return code(await replica.execute(PROBES["catalog"])) is None
+
+        await eventually(serves_the_token)
+        assert (await http.get(health)).status_code == 200
+
+        store.retire(users)
+        users = None
+        await asyncio.sleep(3)  # three times the allowed lag: LISTEN alone keeps it in sync
+        assert code(await replica.execute(PROBES["catalog"])) is None
+        other = (await sign_up(gateway))["accessToken"]
+        await gateway.as_(other).data(LOGOUT)  # announced on LISTEN; the catch-up cannot run
+        await refused(direct(http, store, "catalog", other, port), PROBES["catalog"], "replica, LISTEN only")
+
+        # LISTEN broken (its connection terminated) while users is away: nothing proves it in sync.
+        assert store.settings.database_url
+        connection = await connect_raw(store.settings.database_url)
+        try:
+            await connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'catalog-revocations' AND datname = current_database()"
+            )
+        finally:
+            await connection.close()
+        await refused(replica, PROBES["catalog"], "replica, feed down", "SERVICE_UNAVAILABLE")
+        assert code(await anonymous.execute(PROBES["catalog"])) is None
+
+        users = await store.replica("users", users_port)
+        await eventually(serves_the_token)
+        # The main catalog lost its LISTEN too and is back in sync with the real users.
+        await all_accept({"catalog": (direct(http, store, "catalog", token), PROBES["catalog"])})
+    finally:
+        if users is not None:
+            store.retire(users)
+        store.retire(key)
