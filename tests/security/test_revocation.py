@@ -188,3 +188,35 @@ async def test_a_process_that_cannot_learn_of_revocations_refuses_signed_in_call
         if users is not None:
             store.retire(users)
         store.retire(key)
+
+
+async def test_a_subscription_over_server_sent_events_through_the_gateway_ends_too(store: Stack, gateway: GraphQLClient) -> None:
+    """The gateway subscribes to notifications over WebSocket (the subgraphs serve subscriptions on
+    WebSocket only); once that is closed, the gateway ends the client's event stream."""
+    token = (await sign_up(gateway))["accessToken"]
+    me = gateway.as_(token)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "text/event-stream"}
+    body = {"query": "subscription { notificationAdded { kind } }"}
+    events: asyncio.Queue[str] = asyncio.Queue()
+
+    async def listen() -> None:
+        async with httpx.AsyncClient(timeout=60) as client, client.stream("POST", store.settings.url("gateway") + "/graphql", json=body, headers=headers) as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("event:"):
+                    await events.put(line.removeprefix("event:").strip())
+        await events.put("closed")
+
+    task = asyncio.create_task(listen())
+    try:
+        async def live() -> bool:  # a top-up notifies; repeated until the stream carries one
+            assert (await me.data(TOP_UP, {"k": unique()}))["topUpWallet"]["errors"] == []
+            await asyncio.sleep(0.5)
+            return not events.empty()
+
+        await eventually(live)
+        assert await events.get() == "next"
+        await me.data(LOGOUT)
+        while (event := await asyncio.wait_for(events.get(), 15)) not in ("complete", "closed"):
+            assert event == "next"
+    finally:
+        task.cancel()
