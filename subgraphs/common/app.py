@@ -49,13 +49,10 @@ class GraphQLApp(GraphQL[Context, None]):
         self._watching: dict[int, contextlib.ExitStack] = {}
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        if not isinstance(request, WebSocket):
-            return await super().run(request, context, root_value)
         try:
             return await super().run(request, context, root_value)
         finally:
-            watching = self._watching.pop(id(request), None)
-            if watching is not None:
+            if isinstance(request, WebSocket) and (watching := self._watching.pop(id(request), None)) is not None:
                 watching.close()
 
     def _watch(self, context: Context) -> None:
@@ -90,9 +87,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if context.principal is None and isinstance(authorization, str):
             try:
                 context.principal = await self.principal(context.state, authorization)
-            except GraphQLError:
-                raise ConnectionRejectionError({"message": "The access token is invalid or expired."}) from None
-            except GraphQLError as error:  # a revoked session, or the feed behind
+            except GraphQLError as error:  # invalid or expired, its session ended, or sign-in not checkable now
                 raise ConnectionRejectionError({"message": str(error)}) from None
             self._watch(context)
         return UNSET

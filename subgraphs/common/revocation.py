@@ -96,6 +96,7 @@ class RevocationFeed:
         self._as_of: datetime | None = None
         self._woken = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing: set[asyncio.Task[None]] = set()  # held until done: the loop keeps only weak references
 
     # -- asking ---------------------------------------------------------------------------------
 
@@ -136,7 +137,8 @@ class RevocationFeed:
         self.revoked[revocation.session_id] = revocation.revoked_at
         for close in self.watchers.pop(revocation.session_id, set()):
             task = asyncio.get_running_loop().create_task(close(), name="revocation-close")
-            task.add_done_callback(_log_failure)
+            self._closing.add(task)
+            task.add_done_callback(self._closed)
 
     async def catch_up(self) -> None:
         """One catch-up read; raises when users cannot be read."""
@@ -150,6 +152,11 @@ class RevocationFeed:
         if listening_since is not None and listening_since == self._listening_since:
             self._gap_free = True
         self._prune()
+
+    def _closed(self, task: asyncio.Task[None]) -> None:
+        self._closing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("closing an ended session's connection failed", exc_info=task.exception())
 
     def _prune(self) -> None:
         oldest = datetime.now(UTC) - self.keep
@@ -219,11 +226,6 @@ class RevocationFeed:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(connection.close(), 1.0)
             await asyncio.sleep(min(self.poll_interval, 1.0))
-
-
-def _log_failure(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.warning("closing an ended session's connection failed", exc_info=task.exception())
 
 
 class UsersRevocations:
