@@ -96,9 +96,10 @@ async def test_a_new_subscription_of_an_ended_session_is_refused(store: Stack, g
     token = (await sign_up(gateway))["accessToken"]
     await gateway.as_(token).data(LOGOUT)
     await refused(gateway.as_(token), PROBES["notifications"])
-    with pytest.raises((AssertionError, websockets.ConnectionClosed)):
+    with pytest.raises(websockets.ConnectionClosed) as refusal:
         async with live(store.settings.url("notifications").replace("http", "ws") + "/graphql", token):
             pass
+    assert refusal.value.rcvd is not None and refusal.value.rcvd.code == 4403  # graphql-ws: Forbidden, at connection_init
 
 
 async def test_a_subgraph_restarted_after_the_logout_still_refuses(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
@@ -113,19 +114,29 @@ async def test_a_subgraph_restarted_after_the_logout_still_refuses(store: Stack,
 
 
 async def test_two_replicas_of_a_subgraph_both_refuse(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
-    port = free_port(REPLICA_PORTS)
-    key = await store.replica("catalog", port)
+    """A second catalog and a second notifications process: each refuses, and each closes its own sockets."""
+    catalog_port, notifications_port = free_port(REPLICA_PORTS), free_port(REPLICA_PORTS)
+    keys = [await store.replica("catalog", catalog_port), await store.replica("notifications", notifications_port)]
     try:
         token = (await sign_up(gateway))["accessToken"]
         replicas = {
             "catalog": (direct(http, store, "catalog", token), PROBES["catalog"]),
-            "catalog replica": (direct(http, store, "catalog", token, port), PROBES["catalog"]),
+            "catalog replica": (direct(http, store, "catalog", token, catalog_port), PROBES["catalog"]),
+            "notifications": (direct(http, store, "notifications", token), PROBES["notifications"]),
+            "notifications replica": (direct(http, store, "notifications", token, notifications_port), PROBES["notifications"]),
         }
         await all_accept(replicas)
-        await gateway.as_(token).data(LOGOUT)
-        await all_refuse(replicas)
+        first = store.settings.url("notifications").replace("http", "ws") + "/graphql"
+        second = f"ws://{store.settings.host}:{notifications_port}/graphql"
+        async with live(first, token) as (one, on_first), live(second, token) as (other, on_second):
+            await gateway.as_(token).data(LOGOUT)
+            await all_refuse(replicas)
+            for messages in (on_first, on_second):
+                assert (await ended(messages))["type"] == "closed"
+            assert one.close_code == other.close_code == CLOSE_CODE
     finally:
-        store.retire(key)
+        for key in keys:
+            store.retire(key)
 
 
 async def test_a_process_that_cannot_learn_of_revocations_refuses_signed_in_callers(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
