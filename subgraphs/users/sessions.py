@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import DomainError, ErrorCode
-from subgraphs.common.revocation import CHANNEL, Revocation, RevocationsReply
+from subgraphs.common.revocation import CHANNEL, OVERLAP, Revocation, RevocationsReply
 
 from .models import RefreshToken, Session, User
 
@@ -102,7 +102,8 @@ async def revoked_since(db: Db, since: datetime | None, token_ttl: int) -> Revoc
     async with db() as session:
         as_of = await session.scalar(select(func.clock_timestamp()))
         assert as_of is not None
-        oldest = as_of - timedelta(seconds=token_ttl)
+        # A token lives `token_ttl` at most after its session ended; the overlap allows for clocks that differ.
+        oldest = as_of - timedelta(seconds=token_ttl) - OVERLAP
         start = max(since, oldest) if since else oldest
         rows = await session.execute(select(Session.id, Session.revoked_at).where(Session.revoked_at >= start))
         revocations = [Revocation(session_id=sid, revoked_at=at) for sid, at in rows]
