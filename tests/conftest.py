@@ -73,6 +73,8 @@ def settings(database_url: str, signing_pem: str, tmp_path_factory: pytest.TempP
         jwt_private_key=signing_pem,
         jwt_public_key=public_pem(signing_pem),
         login_max_failures=5,
+        # One subgraph in-process has no users beside it to learn revocations from (tests/security covers them).
+        revocation_feed=False,
     )
 
 

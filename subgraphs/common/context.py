@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from .auth import Principal, TokenVerifier
+    from .revocation import RevocationFeed
     from .settings import Settings
 
 L = TypeVar("L")
@@ -27,6 +28,8 @@ class AppState:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
+    #: Ended sessions (None when `revocation_feed` is off); the principal is checked against it once per request.
+    revocations: RevocationFeed | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -51,7 +51,7 @@ Handler = Callable[[AppState, dict[str, Any]], Awaitable[Reply]]
 
 
 def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges path params."""
+    """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges query and path params."""
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.shop
@@ -65,7 +65,7 @@ def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             return JSONResponse({"error": "INVALID_INPUT", "message": "not JSON"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "INVALID_INPUT", "message": "expected an object"}, status_code=400)
-        merged = {**body, **request.path_params}
+        merged = {**request.query_params, **body, **request.path_params}
         # What no GraphQL operation may carry never reaches a handler (nor PostgreSQL) this way either.
         where = forbidden_at(merged)
         if where is not None:

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     # How often unfinished sagas are looked for.
     saga_recovery_interval: float = 2.0
 
+    # Ended sessions (subgraphs/common/revocation.py): every process learns of them by LISTEN and by a
+    # catch-up read of users this often (seconds); when it cannot confirm it is in sync for
+    # `revocation_max_lag` seconds, signed-in requests are refused with SERVICE_UNAVAILABLE (keep it a
+    # few poll intervals: the LISTEN connection's heartbeat runs at the poll interval too).
+    # `revocation_feed=False` runs a subgraph without the feed (tests of one subgraph alone, with
+    # no users beside it): a revoked session's tokens are then accepted until they expire.
+    revocation_poll_interval: float = 2.0
+    revocation_max_lag: float = 10.0
+    revocation_feed: bool = True
+
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
 
