@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from subgraphs.common.db import create_engine, session_factory
-from subgraphs.common.settings import Settings, get_settings
+from subgraphs.common.settings import InvalidSettings, Settings, get_settings, read_settings
 
 from .migrate import migrate_all
 from .postgres import ensure_database, server_url
@@ -21,6 +21,22 @@ from .stack import Stack
 
 app = typer.Typer(add_completion=False, help="Run the store, migrate its database, load products.")
 console = Console()
+
+
+def settings_or_exit() -> Settings:
+    """The settings; a malformed one prints one line naming the variable and its form, and exits 2."""
+    from subgraphs.notifications.settings import NotifySettings
+
+    problems = []
+    for read in (get_settings, lambda: read_settings(NotifySettings)):
+        try:
+            read()
+        except InvalidSettings as error:
+            problems.append(str(error))
+    if problems:
+        sys.stderr.write("\n".join(problems) + "\n")
+        raise typer.Exit(2)
+    return get_settings()
 
 
 def database(settings: Settings) -> tuple[str, object]:
@@ -51,7 +67,7 @@ async def prepare(settings: Settings, url: str) -> None:
 @app.command()
 def migrate() -> None:
     """Apply every subgraph's migrations."""
-    settings = get_settings()
+    settings = settings_or_exit()
     url, _handle = database(settings)
     migrate_all(url)
     console.print("Migrations applied.")
@@ -62,7 +78,7 @@ def seed(products: Annotated[int, typer.Option(help="How many products to add.")
     """Load generated products (for benchmarks), with a progress bar."""
     from subgraphs.catalog.seed import seed_bulk
 
-    settings = get_settings()
+    settings = settings_or_exit()
     url, _handle = database(settings)
     migrate_all(url)
     columns = (*Progress.get_default_columns()[:-1], MofNCompleteColumn(), TimeRemainingColumn())
@@ -77,7 +93,7 @@ def run(workers: Annotated[int, typer.Option(help="uvicorn workers per subgraph.
     started = time.monotonic()
     # SIGTERM before the event loop runs must still unwind, so the embedded PostgreSQL is stopped at exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    settings = get_settings()
+    settings = settings_or_exit()
     url, _handle = database(settings)
     migrate_all(url)
     asyncio.run(prepare(settings, url))

@@ -85,7 +85,7 @@ class Stack:
     async def __aexit__(self, *exc: object) -> None:
         self.stop()
 
-    def _spawn(self, name: str, args: list[str], cwd: Path = ROOT) -> None:
+    def _spawn(self, name: str, args: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
         out = subprocess.DEVNULL if self.quiet else None
         log = self.settings.data_dir / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -95,21 +95,22 @@ class Stack:
         self.processes[name] = subprocess.Popen(
             args,
             cwd=cwd,
-            env=child_env(self.settings, self.database_url),
+            env={**child_env(self.settings, self.database_url), **(env or {})},
             stdout=stream,
             stderr=subprocess.STDOUT if self.quiet else None,
             start_new_session=True,
         )
 
-    def _spawn_subgraph(self, name: str) -> None:
+    def _spawn_subgraph(self, name: str, port: int | None = None, key: str | None = None, env: dict[str, str] | None = None) -> None:
         self._spawn(
-            name,
+            key or name,
             [
                 sys.executable, "-m", "uvicorn", f"subgraphs.{name}.app:app",
-                "--host", self.settings.host, "--port", str(self.settings.port(name)),
+                "--host", self.settings.host, "--port", str(port or self.settings.port(name)),
                 "--loop", "uvloop", "--http", "httptools", "--no-access-log",
                 "--workers", str(self.workers), "--log-level", "warning",
             ],
+            env=env,
         )
 
     async def start(self) -> None:
@@ -125,14 +126,15 @@ class Stack:
         )
         await self._wait("gateway", f"{self.settings.url('gateway')}/healthcheck")
 
-    async def _wait(self, name: str, url: str, timeout: float = 60.0) -> None:
+    async def _wait(self, name: str, url: str, timeout: float = 60.0, *, healthy: bool = True) -> None:
+        """Until `url` answers 200 (or, `healthy=False`, answers at all)."""
         deadline = time.monotonic() + timeout
         async with httpx.AsyncClient(timeout=2.0) as client:
             while time.monotonic() < deadline:
                 if self.processes[name].poll() is not None:
                     raise RuntimeError(f"{name} exited with {self.processes[name].returncode} (see its output above or in .data/logs)")
                 try:
-                    if (await client.get(url)).status_code == 200:
+                    if (await client.get(url)).status_code == 200 or not healthy:
                         return
                 except httpx.TransportError:
                     pass
@@ -159,10 +161,23 @@ class Stack:
         _signal_group(process, signal.SIGKILL)
         process.wait()
 
+    def retire(self, key: str) -> None:
+        """Stops a process started by `replica` for good."""
+        self.kill(key)
+        del self.processes[key]
+
     async def restart(self, name: str) -> None:
         """Starts a subgraph again after `kill` and waits until it answers."""
         self._spawn_subgraph(name)
         await self._wait(name, f"{self.settings.url(name)}/health")
+
+    async def replica(self, name: str, port: int, *, env: dict[str, str] | None = None, healthy: bool = True) -> str:
+        """Starts one more process of a subgraph on `port` (settings changed by `env`, e.g. `SHOP_USERS_URL`)
+        and waits until it answers; returns its key for `kill`. The gateway does not know of it."""
+        key = f"{name}@{port}"
+        self._spawn_subgraph(name, port, key, env)
+        await self._wait(key, f"http://{self.settings.host}:{port}/health", healthy=healthy)
+        return key
 
     def dead(self) -> list[str]:
         return [name for name, p in self.processes.items() if p.poll() is not None]

@@ -19,13 +19,27 @@ from starlette.applications import Starlette
 
 from shop.migrate import migrate_all
 from shop.postgres import drop_database, ensure_database, server_url
-from subgraphs.common.settings import ROOT, Settings
+from subgraphs.common.settings import ROOT, InvalidSettings, Settings, read_settings
 from subgraphs.users.tokens import TokenSigner, generate_pem, public_pem
 
 TEST_DATA = ROOT / ".data" / "test"
 #: Where the end-to-end stacks put their ports (far from the development ports, so tests run beside `make run`);
 #: `SHOP_TEST_PORT_BASE` moves them, so two checkouts can run their suites side by side.
 TEST_PORT_BASE = int(os.environ.get("SHOP_TEST_PORT_BASE", "14000"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Malformed settings in the environment stop the run with one line each, not in every fixture."""
+    from subgraphs.notifications.settings import NotifySettings
+
+    problems = []
+    for model in (Settings, NotifySettings):
+        try:
+            read_settings(model)
+        except InvalidSettings as error:
+            problems.append(str(error))
+    if problems:
+        pytest.exit("\n".join(problems), returncode=2)
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +73,8 @@ def settings(database_url: str, signing_pem: str, tmp_path_factory: pytest.TempP
         jwt_private_key=signing_pem,
         jwt_public_key=public_pem(signing_pem),
         login_max_failures=5,
+        # One subgraph in-process has no users beside it to learn revocations from (tests/security covers them).
+        revocation_feed=False,
     )
 
 

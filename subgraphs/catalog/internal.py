@@ -25,6 +25,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.context import AppState
 from subgraphs.common.internal import Reply, internal
 
@@ -52,12 +53,10 @@ def _refused(refusal: reservations.Refused) -> Reply:
 
 
 def _uuid(value: Any, name: str) -> uuid.UUID:
-    if not isinstance(value, str):
+    key = parse_id(value) if isinstance(value, str) else None
+    if key is None:
         raise Invalid(f"`{name}` must be a UUID string.")
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise Invalid(f"`{name}` must be a UUID string.") from None
+    return key
 
 
 def _quantity(value: Any) -> int:

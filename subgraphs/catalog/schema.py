@@ -11,12 +11,13 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 
 from subgraphs.common.auth import IsAdmin
 from subgraphs.common.errors import DomainError
+from subgraphs.common.ids import parse_id
 from subgraphs.common.pagination import Connection, Page
 from subgraphs.common.schema import make_schema
 
 from . import service
 from .loaders import ProductLoader
-from .search import CURSOR_ARITY, Listing, cursor_key, list_products
+from .search import Listing, cursor_key, cursor_types, list_products
 from .types import (
     Category,
     CategoryPayload,
@@ -28,7 +29,6 @@ from .types import (
     ProductPayload,
     ProductSort,
     UpdateProductInput,
-    parse_id,
 )
 
 T = TypeVar("T")
@@ -49,11 +49,11 @@ class Query:
         filter: ProductFilter | None = UNSET,
         sort: ProductSort | None = UNSET,
     ) -> Connection[Product]:
-        page = Page.from_args(first, _set(after), arity=CURSOR_ARITY)
         where = filter or ProductFilter()
         listing = Listing.of(
             _set(sort) and sort.value, _set(where.search), _set(where.category_id), _set(where.in_stock_only)  # type: ignore[union-attr]
         )
+        page = Page.from_args(first, _set(after), key=cursor_types(listing))
         rows = await list_products(info.context.db, listing, page)
         currency = info.context.settings.currency
         return Connection[Product].build(

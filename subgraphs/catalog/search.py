@@ -42,6 +42,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import bad_user_input
+from subgraphs.common.ids import require_id
 from subgraphs.common.pagination import Page
 
 from .models import TS_CONFIG, Product
@@ -51,7 +52,6 @@ P = Product.__table__
 COLUMNS = ("id", "name", "description", "price", "category_id", "on_hand", "reserved", "image_url", "created_at", "deleted_at")
 SHOWN = tuple(P.c[name] for name in COLUMNS)
 SEARCHED = ("name_tsv", "search_tsv", "desc_tsv")
-CURSOR_ARITY = 4
 MAX_SEARCH = 200
 WINDOW = 4000
 WORD = re.compile(r"\w+")
@@ -93,18 +93,13 @@ class Listing:
 
     @classmethod
     def of(cls, sort: str | None, search: str | None, category_id: str | None, in_stock_only: bool | None) -> Listing:
-        # NUL cannot be in a PostgreSQL string; runs of blanks change nothing.
-        search = " ".join((search or "").replace("\x00", " ").split())[:MAX_SEARCH] or None
+        # Runs of blanks change nothing (a NUL never gets here: the kernel refuses it).
+        search = " ".join((search or "").split())[:MAX_SEARCH] or None
         # RELEVANCE means nothing without words to be relevant to: it behaves as NEWEST.
         effective = sort or ("RELEVANCE" if search else "NEWEST")
         if effective == "RELEVANCE" and not search:
             effective = "NEWEST"
-        category = None
-        if category_id is not None:
-            try:
-                category = uuid.UUID(str(category_id))
-            except ValueError:
-                raise bad_user_input("`filter.categoryId` is not a valid id.") from None
+        category = require_id(category_id, "filter.categoryId") if category_id is not None else None
         return cls(effective, search, category, bool(in_stock_only))
 
 
@@ -113,6 +108,11 @@ class After:
     mode: str
     key: Any
     id: uuid.UUID
+
+
+def cursor_types(listing: Listing) -> tuple[type, ...]:
+    """What a cursor of this listing holds: the sort, the mode, the sort key and the id."""
+    return (str, str, SORTS[listing.sort][2], uuid.UUID)
 
 
 def parse_after(listing: Listing, page: Page) -> After | None:

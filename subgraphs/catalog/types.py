@@ -13,18 +13,11 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.errors import UserError
+from subgraphs.common.ids import parse_id
 from subgraphs.common.money import money
 from subgraphs.common.types import Money
 
 from .loaders import CategoryLoader, ProductCountLoader, ProductLoader
-
-
-def parse_id(value: Any) -> uuid.UUID | None:
-    """The UUID inside an ID, or None when it is not one (answered as "not found")."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 @strawberry.federation.type(keys=["id"], description="A shelf of the showcase that groups products.")

@@ -6,8 +6,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from cross_web import HTTPException
 from graphql import GraphQLError
@@ -25,13 +28,16 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
 from .context import AppState, Context
-from .db import create_engine, session_factory
+from .db import connect_raw, create_engine, session_factory
 from .limits import BodyLimit
-from .settings import Settings, get_settings
+from .revocation import CLOSE_CODE, Fetch, RevocationFeed, UsersRevocations
+from .settings import InvalidSettings, Settings, get_settings
 
 Hook = Callable[[AppState], Awaitable[None]]
 #: Turns a verified token into a principal, or refuses it (users checks that the session still lives).
 Authenticate = Callable[[AppState, Principal], Awaitable[Principal | None]]
+#: Where a subgraph's revocation feed catches up from; by default users' internal route.
+RevocationSource = Callable[[AppState], Fetch]
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -44,6 +50,28 @@ class GraphQLApp(GraphQL[Context, None]):
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL],
         )
         self.authenticate = authenticate
+        # Per open WebSocket: what stops watching its session when the connection ends.
+        self._watching: dict[int, contextlib.ExitStack] = {}
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            if isinstance(request, WebSocket) and (watching := self._watching.pop(id(request), None)) is not None:
+                watching.close()
+
+    def _watch(self, context: Context) -> None:
+        """An open WebSocket of a signed-in session is closed as soon as that session ends."""
+        feed, principal, websocket = context.state.revocations, context.principal, context.request
+        if feed is None or principal is None or not isinstance(websocket, WebSocket):
+            return
+
+        async def close() -> None:
+            with contextlib.suppress(RuntimeError):  # already closed by either side
+                await websocket.close(code=CLOSE_CODE, reason="The session has ended.")
+
+        stack = self._watching.setdefault(id(websocket), contextlib.ExitStack())
+        stack.enter_context(feed.watch(principal.session_id, close))
 
     async def render_graphql_ide(self, request: Request) -> Any:
         """GraphiQL unless `settings.graphiql` is off (production): then 404, as for any unknown page."""
@@ -57,7 +85,9 @@ class GraphQLApp(GraphQL[Context, None]):
             principal = await self.principal(state, request.headers.get("authorization"))
         except GraphQLError as error:
             return Context(request=request, response=response, state=state, principal=None, auth_error=error)
-        return Context(request=request, response=response, state=state, principal=principal)
+        context = Context(request=request, response=response, state=state, principal=principal)
+        self._watch(context)  # no await since the check: a revocation cannot slip in between
+        return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """On WebSocket the token may come in the `connection_init` payload instead of a header."""
@@ -68,8 +98,9 @@ class GraphQLApp(GraphQL[Context, None]):
         if context.principal is None and isinstance(authorization, str):
             try:
                 context.principal = await self.principal(context.state, authorization)
-            except GraphQLError:
-                raise ConnectionRejectionError({"message": "The access token is invalid or expired."}) from None
+            except GraphQLError as error:  # invalid or expired, its session ended, or sign-in not checkable now
+                raise ConnectionRejectionError({"message": str(error)}) from None
+            self._watch(context)
         return UNSET
 
     async def principal(self, state: AppState, authorization: str | None) -> Principal | None:
@@ -82,11 +113,20 @@ class GraphQLApp(GraphQL[Context, None]):
             raise unauthenticated("The access token is invalid or expired.") from None
         except KeysUnavailable:
             raise GraphQLError("Sign-in cannot be checked right now; try again shortly.", extensions={"code": "SERVICE_UNAVAILABLE"}) from None
+        if principal is not None and state.revocations is not None:
+            state.revocations.check(principal)
         if principal is not None and self.authenticate is not None:
             principal = await self.authenticate(state, principal)
             if principal is None:
                 raise unauthenticated("The session has ended; sign in again.")
         return principal
+
+
+def refuse_to_start(name: str, error: InvalidSettings) -> NoReturn:
+    """One line per malformed setting, then exit 2: under uvicorn an exception would print a traceback."""
+    sys.stderr.write("".join(f"{name}: {line}\n" for line in str(error).splitlines()))
+    sys.stderr.flush()
+    os._exit(2)
 
 
 def create_app(
@@ -97,28 +137,54 @@ def create_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     authenticate: Authenticate | None = None,
+    revocation_source: RevocationSource | None = None,
     settings: Settings | None = None,
 ) -> Starlette:
-    """A subgraph's ASGI app: `/graphql`, `/health`, extra routes, and its lifespan hooks."""
+    """A subgraph's ASGI app: `/graphql`, `/health`, extra routes, and its lifespan hooks.
+
+    Every process keeps a revocation feed (unless `revocation_feed` is off), caught up from
+    `revocation_source` (default: users' internal route), and checks each principal against it.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        conf = settings or get_settings()
+        try:
+            conf = settings or get_settings()
+        except InvalidSettings as error:
+            refuse_to_start(name, error)
         if not conf.database_url:
             raise RuntimeError("DATABASE_URL is not set (make run sets it for every subgraph).")
         engine = create_engine(conf.database_url, pool_size=conf.db_pool_size, application_name=name)
         state = AppState(name=name, settings=conf, db=session_factory(engine), verifier=TokenVerifier.from_settings(conf))
         app.state.shop = state
         for hook in on_startup:
-            await hook(state)
+            try:
+                await hook(state)
+            except InvalidSettings as error:  # a subgraph's own settings, read by its hook
+                refuse_to_start(name, error)
+        source = None
+        if conf.revocation_feed:
+            source = revocation_source(state) if revocation_source else UsersRevocations(conf)
+            # Named, so an operator (or a test) can find this process's LISTEN connection.
+            listen = functools.partial(connect_raw, application_name=f"{name}-revocations")
+            state.revocations = RevocationFeed(source, conf.database_url, conf, connect=listen)
+            await state.revocations.start()
         try:
             yield
         finally:
+            if state.revocations is not None:
+                await state.revocations.stop()
+            if isinstance(source, UsersRevocations):
+                await source.aclose()
             for hook in reversed(on_shutdown):
                 await hook(state)
             await engine.dispose()
 
     async def health(request: Request) -> JSONResponse:
+        # Not ready while it cannot tell ended sessions: signed-in requests are refused meanwhile.
+        feed = request.app.state.shop.revocations
+        if feed is not None and not feed.in_sync:
+            return JSONResponse({"status": "behind", "subgraph": name, "detail": "revocations not in sync"}, status_code=503)
         return JSONResponse({"status": "ok", "subgraph": name})
 
     view = GraphQLApp(schema, authenticate)

@@ -9,17 +9,21 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 import httpx
 import jwt
+import strawberry
 from graphql import GraphQLError
-from strawberry.permission import BasePermission
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types.base import StrawberryOptional
 
 if TYPE_CHECKING:
     from strawberry.types import Info
+    from strawberry.types.field import StrawberryField
 
+    from .context import Context
     from .settings import Settings
 
 ALGORITHMS = ["EdDSA", "RS256"]
@@ -173,3 +177,62 @@ class IsAdmin(BasePermission):
         if principal is None:
             raise unauthenticated()
         return principal.is_admin
+
+
+# Private data: one rule for every path a field is reached by (a query, a mutation's payload, `_entities`).
+
+
+def owner_or_admin(principal: Principal | None, owner: UUID | str | None) -> bool:
+    """The rule for private data: its owner or an ADMIN; anyone else, anonymous included, sees none of it.
+
+    Ids compare as text, so an id that is not a UUID (a forged representation) simply belongs to nobody.
+    """
+    if principal is None:
+        return False
+    return principal.is_admin or (owner is not None and str(owner) == str(principal.user_id))
+
+
+def may_read(context: Context, owner: UUID | str | None) -> bool:
+    """`owner_or_admin` for this request, counting the account a sign-in in this operation just proved to be."""
+    signed_in = context.signed_in
+    return owner_or_admin(context.principal, owner) or (signed_in is not None and owner is not None and str(owner) == str(signed_in))
+
+
+class Owned(Protocol):
+    """An object whose private fields are one account's: `owner_id` names it (None: nobody's)."""
+
+    @property
+    def owner_id(self) -> UUID | str | None: ...
+
+
+class IsOwnerOrAdmin(BasePermission):
+    """The field's object (`Owned`) is the caller's, or the caller is an ADMIN."""
+
+    # Someone else's data reads as if it did not exist (API.md), so no hint that it does.
+    message = "Not found."
+    error_extensions = {"code": "NOT_FOUND"}
+
+    def has_permission(self, source: Owned, info: Info, **kwargs: Any) -> bool:
+        return may_read(info.context, source.owner_id)
+
+
+class OwnedField(PermissionExtension):
+    """A private field: null for anyone else when it may be null, else a NOT_FOUND error.
+
+    Strawberry's `fail_silently` would answer a list field with `[]`; an empty `roles` or
+    `externalIdentities` would be a lie rather than no answer, so only nullable fields stay silent.
+    """
+
+    def __init__(self) -> None:
+        super().__init__([IsOwnerOrAdmin()], use_directives=False)
+
+    def apply(self, field: StrawberryField) -> None:
+        self.fail_silently = isinstance(field.type, StrawberryOptional)
+
+
+def owned_field(**kwargs: Any) -> Any:
+    """A field only its object's owner or an ADMIN reads: `email: str = owned_field(description="…")`.
+
+    Also a decorator for resolvers: `@owned_field(description="…")`. The type must be `Owned`.
+    """
+    return strawberry.field(extensions=[OwnedField()], **kwargs)

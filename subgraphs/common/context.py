@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
     from .auth import Principal, TokenVerifier
+    from .revocation import RevocationFeed
     from .settings import Settings
 
 L = TypeVar("L")
@@ -28,6 +30,8 @@ class AppState:
     settings: Settings
     db: async_sessionmaker[AsyncSession]
     verifier: TokenVerifier
+    #: Ended sessions (None when `revocation_feed` is off); the principal is checked against it once per request.
+    revocations: RevocationFeed | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -41,6 +45,9 @@ class Context:
     response: Any = None
     #: Set when a token was presented but refused; the whole operation then fails UNAUTHENTICATED.
     auth_error: Exception | None = None
+    #: The account a sign-in in this operation proved the caller to be (its token is not sent yet):
+    #: the payload's `user` is theirs to read.
+    signed_in: UUID | None = None
     #: The WebSocket `connection_init` payload (Strawberry fills it in).
     connection_params: dict[str, Any] | None = None
     _loaders: dict[Callable[..., Any], Any] = field(default_factory=dict)

@@ -50,7 +50,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def connect_raw(url: str) -> asyncpg.Connection:
+async def connect_raw(url: str, *, application_name: str | None = None) -> asyncpg.Connection:
     """A plain asyncpg connection (LISTEN, COPY, CREATE DATABASE) from a libpq-style URL."""
     parsed = make_url(url)
     return await asyncpg.connect(
@@ -59,4 +59,5 @@ async def connect_raw(url: str) -> asyncpg.Connection:
         host=parsed.query.get("host") or parsed.host,
         port=parsed.port,
         database=parsed.database,
+        server_settings={"application_name": application_name} if application_name else None,
     )

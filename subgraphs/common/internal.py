@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from .context import AppState
+from .inputs import forbidden_at
 from .settings import Settings
 
 SERVICE_HEADER = "X-Service-Token"
@@ -50,7 +51,7 @@ Handler = Callable[[AppState, dict[str, Any]], Awaitable[Reply]]
 
 
 def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges path params."""
+    """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges query and path params."""
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.shop
@@ -60,11 +61,16 @@ def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             raw = await request.body()
             body = json.loads(raw) if raw else {}
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
             return JSONResponse({"error": "INVALID_INPUT", "message": "not JSON"}, status_code=400)
         if not isinstance(body, dict):
             return JSONResponse({"error": "INVALID_INPUT", "message": "expected an object"}, status_code=400)
-        reply = await handler(state, {**body, **request.path_params})
+        merged = {**request.query_params, **body, **request.path_params}
+        # What no GraphQL operation may carry never reaches a handler (nor PostgreSQL) this way either.
+        where = forbidden_at(merged)
+        if where is not None:
+            return JSONResponse({"error": "INVALID_INPUT", "message": f"`{where}` holds NUL or a lone surrogate"}, status_code=400)
+        reply = await handler(state, merged)
         return JSONResponse(reply.body, status_code=reply.status)
 
     return endpoint

@@ -3,6 +3,10 @@
     page = Page.from_args(first, after)          # BAD_USER_INPUT on a bad first / cursor
     rows = await fetch(limit=page.limit, after=page.after)   # after: the decoded key or None
     return Connection.build(rows, page, node=to_type, key=lambda row: [row.created_at, row.id])
+
+A cursor is the client's to forge: once decoded, each part must have the type of its place in
+the sort key (`key=`, `(datetime, UUID)` unless told) and fit its column, else BAD_USER_INPUT;
+a well-formed cursor of the wrong types never reaches PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ from uuid import UUID
 import strawberry
 
 from .errors import bad_user_input
+from .inputs import DEFAULT_MAX_LENGTH, FORBIDDEN
+from .money import LIMIT
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+#: The sort key of most connections: newest first, the id breaking ties.
+CREATED = (datetime, UUID)
+INT64 = 2**63
 
 
 @strawberry.federation.type(shareable=True, description="Where a page sits in its list.")
@@ -76,12 +85,13 @@ class Page:
         return self.first + 1
 
     @classmethod
-    def from_args(cls, first: int | None, after: str | None, *, arity: int = 2) -> Page:
+    def from_args(cls, first: int | None, after: str | None, *, key: Sequence[type] = CREATED) -> Page:
+        """`key`: the Python type of each part of the sort key, in order."""
         if first is None:
             first = DEFAULT_PAGE
         if first < 0 or first > MAX_PAGE:
             raise bad_user_input(f"`first` must be between 0 and {MAX_PAGE}.")
-        return cls(first=first, after=decode_cursor(after, arity) if after else None)
+        return cls(first=first, after=decode_cursor(after, key) if after else None)
 
 
 def _plain(value: Any) -> Any:
@@ -111,13 +121,29 @@ def encode_cursor(key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, arity: int) -> list[Any]:
-    """The sort key inside a cursor; BAD_USER_INPUT when it is not one of ours."""
+def _fits(value: Any, expected: type) -> bool:
+    """Whether a decoded part has the type of its place and fits its column."""
+    if expected is datetime:
+        return isinstance(value, datetime) and value.tzinfo is not None
+    if expected is Decimal:
+        return isinstance(value, Decimal) and value.is_finite() and abs(value) < LIMIT
+    if expected is str:
+        return isinstance(value, str) and len(value) <= DEFAULT_MAX_LENGTH and not FORBIDDEN.search(value)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64
+    return isinstance(value, expected)
+
+
+def decode_cursor(cursor: str, key: Sequence[type]) -> list[Any]:
+    """The sort key inside a cursor, each part of its type; BAD_USER_INPUT when it is not one of ours."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         parts = json.loads(raw)
-        if not isinstance(parts, list) or len(parts) != arity:
+        if not isinstance(parts, list) or len(parts) != len(key):
             raise ValueError("wrong arity")
-        return [_typed(part) for part in parts]
-    except (ValueError, TypeError, json.JSONDecodeError):
+        typed = [_typed(part) for part in parts]
+    except (ValueError, TypeError, ArithmeticError, RecursionError):
         raise bad_user_input("`after` is not a valid cursor.") from None
+    if not all(_fits(part, expected) for part, expected in zip(typed, key)):
+        raise bad_user_input("`after` is not a valid cursor.")
+    return typed

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation import Schema
+from strawberry.federation.schema import FederationAny
+from strawberry.federation.schema_directives import Key
+from strawberry.types import Info
+
+from .errors import bad_user_input
+from .inputs import RejectHostileInput, limit_root_fields
+from .money import DECIMAL_SCALAR
 
 
 def _mask(error: GraphQLError) -> bool:
@@ -36,17 +44,54 @@ class RefuseIntrospection(SchemaExtension):
         yield
 
 
+class StoreSchema(Schema):
+    """Federation's schema, with `_entities` refusing representations no gateway would send."""
+
+    def entities_resolver(self, info: Info, representations: list[Any]) -> list[Any]:
+        """Each representation of one of our entities, with its key fields, resolves; any other is BAD_USER_INPUT."""
+        keys = self._entity_keys()
+        results: list[Any] = []
+        for representation in representations:
+            name = representation.get("__typename") if isinstance(representation, dict) else None
+            if not isinstance(name, str) or name not in keys or not keys[name] <= representation.keys():
+                results.append(bad_user_input("A representation needs the `__typename` of an entity here and its key fields."))
+            else:
+                results.extend(super().entities_resolver(info, [dict(representation)]))
+        return results
+
+    def _entity_keys(self) -> dict[str, set[str]]:
+        if not hasattr(self, "_keys"):
+            keys: dict[str, set[str]] = {}
+            for name, type_ in self.schema_converter.type_map.items():
+                for directive in getattr(type_.definition, "directives", None) or ():
+                    if isinstance(directive, Key):
+                        keys.setdefault(name, set()).update(str(directive.fields).split())
+            self._keys = keys
+        return self._keys
+
+
+# Strawberry builds `_entities` from this method's annotations, which must be real types (not strings).
+StoreSchema.entities_resolver.__annotations__.update({"info": Info, "representations": list[FederationAny], "return": list[FederationAny]})
+
+
 def make_schema(
     *, query: type, mutation: type | None = None, subscription: type | None = None, types: Sequence[type] = ()
 ) -> Schema:
-    """A Federation 2 schema; parsing and validation are cached (they dominated CPU under load)."""
-    return Schema(
+    """A Federation 2 schema; parsing and validation are cached (they dominated CPU under load).
+
+    Hostile input is refused here, for every subgraph alike: NUL and lone surrogates anywhere in
+    an operation, strings over their length on every root field, amounts in any spelling but one.
+    """
+    limit_root_fields(query, mutation)
+    return StoreSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
+        scalar_overrides={Decimal: DECIMAL_SCALAR},
         extensions=[
             RejectRefusedToken,
+            RejectHostileInput,
             RefuseIntrospection,
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import json
 import os
+import typing
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +61,16 @@ class Settings(BaseSettings):
     # How often unfinished sagas are looked for.
     saga_recovery_interval: float = 2.0
 
+    # Ended sessions (subgraphs/common/revocation.py): every process learns of them by LISTEN and by a
+    # catch-up read of users this often (seconds); when it cannot confirm it is in sync for
+    # `revocation_max_lag` seconds, signed-in requests are refused with SERVICE_UNAVAILABLE (keep it a
+    # few poll intervals: the LISTEN connection's heartbeat runs at the poll interval too).
+    # `revocation_feed=False` runs a subgraph without the feed (tests of one subgraph alone, with
+    # no users beside it): a revoked session's tokens are then accepted until they expire.
+    revocation_poll_interval: float = 2.0
+    revocation_max_lag: float = 10.0
+    revocation_feed: bool = True
+
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
     # Failed sign-ins (and registrations of a taken email) from one client address per window, across all emails.
@@ -76,9 +89,10 @@ class Settings(BaseSettings):
 
     # External sign-in. Each entry: {"id", "name", "issuer", "client_id", "client_secret", "scope"?}; an entry with
     # "kind": "oauth2" (no discovery) gives "authorize_url", "token_url" and "userinfo_url" instead of "issuer".
-    oidc_providers: list[dict[str, str]] = []
+    oidc_providers: Annotated[list[dict[str, str]], NoDecode] = []
     # Where providers may send the browser back to; empty allows only http://localhost… and http://127.0.0.1… (development).
-    oidc_redirect_uris: list[str] = []
+    # Comma-separated or a JSON array: a single plain URL is a list of one.
+    oidc_redirect_uris: Annotated[list[str], NoDecode] = []
     # Presets: setting a client id and secret adds the provider.
     google_client_id: str | None = None
     google_client_secret: str | None = None
@@ -90,12 +104,20 @@ class Settings(BaseSettings):
     admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("oidc_redirect_uris", "trusted_proxies", "cors_origins", mode="before")
     @classmethod
-    def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _comma_separated(cls, value: Any) -> Any:
+        """`a,b` or `["a", "b"]` from the environment; lists given in code pass as they are."""
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            return _json(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    @field_validator("oidc_providers", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any) -> Any:
+        return _json(value) if isinstance(value, str) else value
 
     def port(self, piece: str) -> int:
         """The port of the gateway or of one subgraph."""
@@ -128,7 +150,84 @@ def _development_token(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _json(value: str) -> Any:
+    try:
+        return json.loads(value) if value.strip() else []
+    except ValueError:
+        raise ValueError("not JSON") from None
+
+
+class InvalidSettings(ValueError):
+    """Malformed environment: one line per variable, naming it and the form it expects."""
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+#: How each kind of setting is written, for the one-line error.
+_FORMS: dict[Any, str] = {
+    int: "an integer",
+    float: "a number",
+    Decimal: "a decimal number such as 1000000",
+    bool: "true or false",
+    Path: "a path",
+    str: "text",
+}
+
+
+def _form(annotation: Any) -> str:
+    """The expected spelling of a setting of this type."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _form(args[0])
+    if origin is list:
+        if args and typing.get_origin(args[0]) is dict:
+            return 'a JSON array of objects, e.g. [{"id": "...", "issuer": "..."}]'
+        return "a comma-separated list or a JSON array of strings"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in args)
+    if args and origin is not None:  # X | None
+        return _form(args[0])
+    return _FORMS.get(annotation, "a valid value")
+
+
+def _variable(model: type[BaseSettings], field: str) -> str:
+    info = model.model_fields.get(field)
+    alias = info.validation_alias if info else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    prefix = model.model_config.get("env_prefix", "")
+    return f"{prefix}{field}".upper()
+
+
+def describe(model: type[BaseSettings], error: ValidationError) -> str:
+    """One line per malformed setting: `SHOP_PORT_BASE: expected an integer, got 'abc'`."""
+    # An error names the field, or the alias it was read under (DATABASE_URL).
+    names = {str(choice): field for field, info in model.model_fields.items()
+             if isinstance(info.validation_alias, AliasChoices) for choice in info.validation_alias.choices}
+    lines: dict[str, str] = {}
+    for item in error.errors():
+        loc = str(item["loc"][0]) if item["loc"] else ""
+        name = names.get(loc, loc)
+        info = model.model_fields.get(name)
+        got = repr(item.get("input"))
+        got = got if len(got) <= 60 else got[:57] + "..."
+        form = _form(info.annotation) if info else "a valid value"
+        lines.setdefault(name, f"{_variable(model, name)}: expected {form}, got {got}")
+    return "\n".join(lines.values())
+
+
+def read_settings(model: type[S], **given: Any) -> S:
+    """A settings object from the environment (and `given`); InvalidSettings, one line per bad variable."""
+    try:
+        return model(**given)
+    except ValidationError as error:
+        raise InvalidSettings(describe(model, error)) from None
+    except SettingsError as error:  # a value the source itself could not decode
+        raise InvalidSettings(str(error).split("\n")[0]) from None
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings, read on first use (never at import time)."""
-    return Settings()
+    """The process-wide settings, read on first use (never at import time); InvalidSettings when malformed."""
+    return read_settings(Settings)

@@ -11,12 +11,13 @@ from typing import Any
 
 from starlette.routing import Route
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.context import AppState
 from subgraphs.common.errors import DomainError
 from subgraphs.common.internal import Reply, internal
 
 from . import service
-from .service import clean_address, parse_id
+from .service import clean_address
 
 
 def _invalid(message: str) -> Reply:

@@ -16,6 +16,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from subgraphs.common.auth import owner_or_admin
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import publish
 from subgraphs.common.pagination import Page
@@ -41,12 +43,6 @@ CANCELLABLE = frozenset({"QUEUED", "READY_FOR_PICKUP"})
 ADDRESS_PARTS = ("recipient", "phone", "country", "city", "street", "building", "apartment", "postal_code")
 
 
-def parse_id(value: Any) -> uuid.UUID | None:
-    """The UUID inside an ID, or None when it is not one (answered as "not found")."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def clean_address(raw: Any) -> dict[str, Any]:
@@ -61,7 +57,7 @@ def clean_address(raw: Any) -> dict[str, Any]:
 
 def visible_to(principal: Principal | None, row: Row[Any]) -> bool:
     """Owners and admins see a delivery; to anyone else it does not exist."""
-    return principal is not None and (principal.is_admin or principal.user_id == row.user_id)
+    return owner_or_admin(principal, row.user_id)
 
 
 # Pickup points

@@ -10,11 +10,12 @@ from typing import Any
 import strawberry
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import UserError
 from subgraphs.common.types import Address, AddressInput, DeliveryMethod
 
 from .loaders import DeliveryByOrderLoader, PickupPointLoader
-from .service import parse_id, visible_to
+from .service import visible_to
 
 
 @strawberry.enum(description="Where a delivery stands. Courier: QUEUED → IN_TRANSIT → DELIVERED; pickup: QUEUED → READY_FOR_PICKUP → PICKED_UP.")
@@ -98,6 +99,7 @@ class Order:
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> Order:
+        """Orders are the orders subgraph's: a stub, whose `delivery` answers a malformed id with null."""
         return cls(id=id)
 
 

@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from subgraphs.common.app import create_app
 from subgraphs.common.context import AppState
 from subgraphs.common.internal import InternalClient
-from subgraphs.common.settings import Settings
+from subgraphs.common.settings import Settings, read_settings
 
 from .broker import Broker
 from .dispatch import Dispatcher
@@ -30,7 +30,7 @@ def build(
     """
 
     async def start(state: AppState) -> None:
-        conf = notify or NotifySettings()
+        conf = notify or read_settings(NotifySettings)
         chosen = sender
         if chosen is None and conf.notify_provider == "smtp":
             client = InternalClient(state.settings)

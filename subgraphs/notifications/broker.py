@@ -18,6 +18,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.db import connect_raw
 
 from . import service
@@ -93,7 +94,7 @@ class Broker:
     async def _fan_out(self) -> None:
         while True:
             payload = await self._heard_ids.get()
-            key = service.parse_id(payload)
+            key = parse_id(payload)
             try:
                 row = await service.get(self.db, key) if key else None
             except Exception:

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.context import AppState
 from subgraphs.common.internal import Reply, internal
 
@@ -21,7 +22,7 @@ from .dispatch import Dispatcher
 
 async def event(state: AppState, body: dict[str, Any]) -> Reply:
     """Stores the event's notification once and sends it after the commit."""
-    event_id, topic, payload = service.parse_id(body.get("id")), body.get("topic"), body.get("payload")
+    event_id, topic, payload = parse_id(body.get("id")), body.get("topic"), body.get("payload")
     if event_id is None or not isinstance(topic, str) or not isinstance(payload, dict):
         return Reply(409, {"error": "INVALID_INPUT", "message": "expected {id: UUID, topic, payload: object}"})
     try:

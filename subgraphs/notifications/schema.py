@@ -10,6 +10,7 @@ from strawberry.types import (
     Info,  # needed at runtime: Strawberry reads resolver signatures
 )
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.auth import IsAuthenticated
 from subgraphs.common.errors import ErrorCode, UserError, bad_user_input
 from subgraphs.common.pagination import Connection, Page
@@ -45,7 +46,7 @@ class Mutation:
     async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID] | None = UNSET) -> MarkNotificationsReadPayload:
         keys = None
         if ids:
-            keys = [service.parse_id(value) for value in ids]
+            keys = [parse_id(value) for value in ids]
             if None in keys:
                 error = UserError(code=ErrorCode.INVALID_INPUT, field="ids", message="Every id must be a notification id.")
                 return MarkNotificationsReadPayload(errors=[error])
@@ -68,7 +69,7 @@ class Subscription:
         permission_classes=[IsAuthenticated],
     )
     async def order_status_changed(self, info: Info, order_id: strawberry.ID) -> AsyncGenerator[OrderStatusEvent, None]:
-        key = service.parse_id(order_id)
+        key = parse_id(order_id)
         if key is None:
             raise bad_user_input("`orderId` is not an order id.")
         principal = info.context.principal

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.events import first_time
 from subgraphs.common.pagination import Page
 
@@ -40,12 +41,6 @@ class BadEvent(ValueError):
     """An event whose payload is not what its topic promises."""
 
 
-def parse_id(value: Any) -> uuid.UUID | None:
-    """The UUID inside an ID, or None when it is not one."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def describe(topic: str, payload: dict[str, Any], currency: str) -> dict[str, Any] | None:

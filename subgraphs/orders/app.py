@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.app import create_app
 from subgraphs.common.context import AppState
 from subgraphs.common.events import Relay
@@ -27,7 +27,10 @@ ROUTES: dict[str, tuple[str, ...]] = {"order.status_changed": ("notifications",)
 async def events(state: AppState, body: dict[str, object]) -> Reply:
     """Events from other subgraphs (delivery's status changes), each handled once."""
     if body.get("topic") == "delivery.status_changed":
-        await service.on_delivery_status(state.db, uuid.UUID(str(body["id"])), dict(body["payload"]))  # type: ignore[arg-type]
+        event_id, payload = parse_id(body.get("id")), body.get("payload")
+        if event_id is None or not isinstance(payload, dict) or parse_id(payload.get("order_id")) is None:
+            return Reply(400, {"error": "INVALID_INPUT", "message": "an event needs an id and a payload with an order_id"})
+        await service.on_delivery_status(state.db, event_id, payload)
     return Reply(200, {"handled": True})
 
 

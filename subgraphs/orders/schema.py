@@ -10,6 +10,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import DomainError, ErrorCode, UserError
 from subgraphs.common.pagination import Connection, Page
 from subgraphs.common.schema import make_schema
@@ -35,10 +36,10 @@ async def _cart(info: Info) -> Cart:
 
 
 def _product_id(value: strawberry.ID) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such product.", "productId") from None
+    key = parse_id(value)
+    if key is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "No such product.", "productId")
+    return key
 
 
 async def _change_cart(info: Info, change: Callable[[], Awaitable[None]]) -> CartPayload:
@@ -65,11 +66,8 @@ class Query:
 
     @strawberry.field(description="One order: the owner's or, for an ADMIN, anyone's; null otherwise.")
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
-        try:
-            row = await service.get_order(info.context.db, uuid.UUID(str(id)))
-        except ValueError:
-            return None
-        row = service.visible(row, info.context.principal)
+        key = parse_id(id)
+        row = service.visible(await service.get_order(info.context.db, key), info.context.principal) if key else None
         return Order.from_row(row) if row else None
 
     @strawberry.field(description="Every order, newest first, optionally by customer and status (ADMIN).", permission_classes=[IsAdmin])
@@ -79,9 +77,8 @@ class Query:
         if filter:
             status = filter.status.value if filter.status else None
             if filter.user_id:
-                try:
-                    user_id = uuid.UUID(str(filter.user_id))
-                except ValueError:
+                user_id = parse_id(filter.user_id)
+                if user_id is None:  # nobody has that id: an empty page, as for an unknown user
                     return order_page([], page)
         return order_page(await service.list_orders(info.context.db, page, user_id=user_id, status=status), page)
 
@@ -129,10 +126,8 @@ class Mutation:
     @strawberry.mutation(description="Cancels an order until it ships or is picked up: refund, stock back, delivery cancelled.", permission_classes=[IsAuthenticated])
     async def cancel_order(self, info: Info, id: strawberry.ID) -> OrderPayload:
         state = info.context.state
-        try:
-            row = service.visible(await service.get_order(state.db, uuid.UUID(str(id))), info.context.principal)
-        except ValueError:
-            row = None
+        key = parse_id(id)
+        row = service.visible(await service.get_order(state.db, key), info.context.principal) if key else None
         if row is None:
             return OrderPayload(errors=[UserError(code=ErrorCode.NOT_FOUND, message="No such order.", field="id")])
         try:

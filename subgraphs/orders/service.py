@@ -10,7 +10,8 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from subgraphs.common.auth import Principal
+from subgraphs.common.auth import Principal, owner_or_admin
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import first_time
 from subgraphs.common.pagination import Page
@@ -25,10 +26,10 @@ Db = async_sessionmaker[AsyncSession]
 
 
 def _uuid(value: str | None, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field) from None
+    key = parse_id(value)
+    if key is None:
+        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field)
+    return key
 
 
 async def delivery_target(
@@ -102,9 +103,7 @@ async def get_order(db: Db, order_id: uuid.UUID) -> Order | None:
 
 def visible(order: Order | None, principal: Principal | None) -> Order | None:
     """Someone else's order answers as if it did not exist."""
-    if order is None or principal is None:
-        return None
-    return order if principal.is_admin or order.user_id == principal.user_id else None
+    return order if order is not None and owner_or_admin(principal, order.user_id) else None
 
 
 async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, status: str | None = None) -> list[Order]:
@@ -148,7 +147,7 @@ async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any
     async with db.begin() as session:
         if not await first_time(session, HandledEvent, event_id) or target is None:
             return
-        order = await session.get(Order, uuid.UUID(str(payload["order_id"])), with_for_update=True)
+        order = await session.get(Order, parse_id(payload.get("order_id")), with_for_update=True)
         status, sources = target
         if order is not None and order.status in sources:
             await set_status(session, order, status, f"delivery {str(payload['status']).lower().replace('_', ' ')}")

@@ -11,6 +11,8 @@ from strawberry import UNSET
 from strawberry.federation.schema_directives import Key
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
+from subgraphs.common.auth import may_read, owned_field
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import ErrorCode, UserError
 from subgraphs.common.money import money
 from subgraphs.common.pagination import Connection, Page
@@ -80,30 +82,37 @@ class User:
         from .service import list_orders
 
         page = Page.from_args(first, after)
-        principal = info.context.principal
-        owner = uuid.UUID(self.id)
-        if principal is None or not (principal.is_admin or principal.user_id == owner):
+        # Not `owned_field`: the contract answers anyone else with an empty page, not null or an error.
+        owner = parse_id(self.id)
+        if owner is None or not may_read(info.context, owner):
             return order_page([], page)
         return order_page(await list_orders(info.context.db, page, user_id=owner), page)
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> User:
+        """Users are the users subgraph's: a stub, whose fields answer a malformed id as nobody's."""
         return cls(id=id)
 
 
+# Every field but the id is the customer's or an ADMIN's: `resolve_reference` and `order` already answer
+# anyone else with null, and the fields hold the same rule for any path that builds an Order.
 @strawberry.federation.type(keys=["id"], description="A purchase and where it is.")
 class Order:
     id: strawberry.ID = strawberry.field(description="Order id.")
-    status: OrderStatus = strawberry.field(description="Current status.")
-    total: Money = strawberry.field(description="What the customer paid (or is to pay).")
-    delivery_method: DeliveryMethod = strawberry.field(description="Courier or pickup.")
-    failure_reason: ErrorCode | None = strawberry.field(description="Why the order FAILED.")
-    user: User = strawberry.field(description="The customer.")
-    created_at: datetime = strawberry.field(description="When the order was placed.")
-    updated_at: datetime = strawberry.field(description="When it last changed.")
+    status: OrderStatus = owned_field(description="Current status.")
+    total: Money = owned_field(description="What the customer paid (or is to pay).")
+    delivery_method: DeliveryMethod = owned_field(description="Courier or pickup.")
+    failure_reason: ErrorCode | None = owned_field(description="Why the order FAILED.")
+    user: User = owned_field(description="The customer.")
+    created_at: datetime = owned_field(description="When the order was placed.")
+    updated_at: datetime = owned_field(description="When it last changed.")
     currency: strawberry.Private[str]
 
-    @strawberry.field(description="What was bought.")
+    @property
+    def owner_id(self) -> str:
+        return self.user.id
+
+    @owned_field(description="What was bought.")
     async def items(self, info: Info) -> list[OrderItem]:
         rows = await info.context.loader(ItemsLoader).load(uuid.UUID(self.id))
         return [
@@ -114,7 +123,7 @@ class Order:
             for r in rows
         ]
 
-    @strawberry.field(description="Every status the order went through, oldest first.")
+    @owned_field(description="Every status the order went through, oldest first.")
     async def status_history(self, info: Info) -> list[OrderStatusChange]:
         rows = await info.context.loader(HistoryLoader).load(uuid.UUID(self.id))
         return [OrderStatusChange(status=OrderStatus(r.status), at=r.at, note=r.note) for r in rows]
@@ -134,9 +143,8 @@ class Order:
         from .loaders import OrderLoader
         from .service import visible
 
-        try:
-            key = uuid.UUID(str(id))
-        except ValueError:
+        key = parse_id(id)
+        if key is None:
             return None
         row = visible(await info.context.loader(OrderLoader).load(key), info.context.principal)
         return cls.from_row(row) if row else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -13,7 +13,9 @@ from starlette.routing import Route
 from subgraphs.common.app import create_app
 from subgraphs.common.auth import KeySource, Principal, TokenVerifier
 from subgraphs.common.context import AppState
+from subgraphs.common.ids import parse_id
 from subgraphs.common.internal import Reply, internal
+from subgraphs.common.revocation import Fetch, RevocationsReply
 from subgraphs.common.settings import Settings
 
 from . import service, sessions
@@ -35,12 +37,31 @@ async def _session_alive(state: AppState, principal: Principal) -> Principal | N
     return principal if await sessions.is_active(state.db, principal.session_id) else None
 
 
+def _own_revocations(state: AppState) -> Fetch:
+    """Users catches up from its own tables, not over HTTP to itself."""
+
+    async def fetch(since: datetime | None) -> RevocationsReply:
+        return await sessions.revoked_since(state.db, since, state.settings.access_token_ttl)
+
+    return fetch
+
+
+async def revocations(state: AppState, body: dict[str, Any]) -> Reply:
+    """The sessions ended since `since` (ISO 8601; absent: all whose access tokens may still live)."""
+    try:
+        since = datetime.fromisoformat(str(body["since"])) if body.get("since") else None
+    except ValueError:
+        return Reply(400, {"error": "INVALID_INPUT", "message": "`since` is not an ISO 8601 time"})
+    if since is not None and since.tzinfo is None:
+        return Reply(400, {"error": "INVALID_INPUT", "message": "`since` needs a time zone"})
+    reply = await sessions.revoked_since(state.db, since, state.settings.access_token_ttl)
+    return Reply(200, reply.model_dump(mode="json"))
+
+
 async def account(state: AppState, body: dict[str, Any]) -> Reply:
     """What other subgraphs need of an account: where a courier delivery goes, where mail goes."""
-    try:
-        user = await service.get_user(state.db, uuid.UUID(str(body["id"])))
-    except ValueError:
-        user = None
+    key = parse_id(body.get("id"))
+    user = await service.get_user(state.db, key) if key else None
     if user is None:
         return Reply(404, {"error": "NOT_FOUND"})
     return Reply(200, {"id": str(user.id), "email": user.email, "display_name": user.display_name, "default_address": user.default_address})
@@ -56,9 +77,16 @@ def build(settings: Settings | None = None) -> Starlette:
         "users",
         schema,
         settings=settings,
-        routes=[Route("/.well-known/jwks.json", jwks), Route("/internal/users/{id}", internal(account), methods=["GET"])],
+        routes=[
+            Route("/.well-known/jwks.json", jwks),
+            Route("/internal/users/{id}", internal(account), methods=["GET"]),
+            Route("/internal/revocations", internal(revocations), methods=["GET"]),
+        ],
         on_startup=[_start],
+        # Users reads the session itself on each request (the logout's own replica refuses at once);
+        # the revocation feed every subgraph keeps is checked first all the same.
         authenticate=_session_alive,
+        revocation_source=_own_revocations,
     )
 
 

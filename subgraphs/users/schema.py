@@ -25,8 +25,8 @@ from .types import (
     UpdateProfileInput,
     User,
     UserPayload,
-    parse_id,
 )
+from subgraphs.common.ids import parse_id
 
 if TYPE_CHECKING:
     from .external import Providers
@@ -41,6 +41,7 @@ async def _signed_in(info: Info, user: UserRow) -> AuthPayload:
 def _payload(info: Info, opened: sessions.Opened) -> AuthPayload:
     signer: TokenSigner = info.context.state.extras["signer"]
     issued = signer.issue(opened.user.id, list(opened.user.roles), opened.session_id)
+    info.context.signed_in = opened.user.id
     return AuthPayload(
         access_token=issued.token,
         refresh_token=opened.refresh_token,

@@ -120,7 +120,8 @@ async def get_user(db: Db, user_id: uuid.UUID) -> User | None:
 async def list_users(db: Db, page: Page, search: str | None) -> list[User]:
     """Newest first, keyset on (created_at, id); `search` matches email or name."""
     query = select(User).order_by(User.created_at.desc(), User.id.desc()).limit(page.limit)
-    if search and search.strip():
+    search = search or ""
+    if search.strip():
         escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         query = query.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))

@@ -1,7 +1,9 @@
 """Sessions and refresh tokens: opaque, stored hashed, rotated on every use.
 
 Presenting a refresh token that was already rotated means it leaked (or raced): the whole
-session is revoked, so neither the thief nor the owner can go on with it.
+session is revoked, so neither the thief nor the owner can go on with it. Every revocation goes
+through `_end`, which announces it to every subgraph process in the same transaction
+(subgraphs/common/revocation.py), so the session's access tokens are refused everywhere.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.revocation import CHANNEL, OVERLAP, Revocation, RevocationsReply
 
 from .models import RefreshToken, Session, User
 
@@ -62,7 +65,7 @@ async def rotate(db: Db, refresh_token: str) -> Opened:
         if stored is None or row is None or row.revoked_at is not None or row.expires_at <= now:
             pass
         elif stored.rotated_at is not None:
-            row.revoked_at = now  # committed below, then refused
+            await _end(session, row.id)  # committed below, then refused
         else:
             stored.rotated_at = now
             token = await _new_token(session, row.id)
@@ -74,12 +77,37 @@ async def rotate(db: Db, refresh_token: str) -> Opened:
     return opened
 
 
+async def _end(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """Ends a session in the current transaction and announces it once that commits."""
+    # The database's clock, like the catch-up read's `as_of`: one clock for every users replica.
+    revoked_at = await session.scalar(
+        update(Session)
+        .where(Session.id == session_id, Session.revoked_at.is_(None))
+        .values(revoked_at=func.clock_timestamp())
+        .returning(Session.revoked_at)
+    )
+    if revoked_at is not None:
+        payload = Revocation(session_id=session_id, revoked_at=revoked_at).model_dump_json()
+        await session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": payload})
+
+
 async def revoke(db: Db, session_id: uuid.UUID) -> None:
-    """Ends a session: its refresh token stops working and its access tokens are refused by users."""
+    """Ends a session: its refresh token stops working and every subgraph refuses its access tokens."""
     async with db.begin() as session:
-        await session.execute(
-            update(Session).where(Session.id == session_id, Session.revoked_at.is_(None)).values(revoked_at=datetime.now(UTC))
-        )
+        await _end(session, session_id)
+
+
+async def revoked_since(db: Db, since: datetime | None, token_ttl: int) -> RevocationsReply:
+    """Sessions ended since `since` (None: all whose access tokens may still be alive)."""
+    async with db() as session:
+        as_of = await session.scalar(select(func.clock_timestamp()))
+        assert as_of is not None
+        # A token lives `token_ttl` at most after its session ended; the overlap allows for clocks that differ.
+        oldest = as_of - timedelta(seconds=token_ttl) - OVERLAP
+        start = max(since, oldest) if since else oldest
+        rows = await session.execute(select(Session.id, Session.revoked_at).where(Session.revoked_at >= start))
+        revocations = [Revocation(session_id=sid, revoked_at=at) for sid, at in rows]
+    return RevocationsReply(revocations=revocations, as_of=as_of)
 
 
 async def is_active(db: Db, session_id: uuid.UUID) -> bool:

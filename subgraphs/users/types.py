@@ -8,18 +8,13 @@ import strawberry
 from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
+from subgraphs.common.auth import owned_field
 from subgraphs.common.errors import UserError
+from subgraphs.common.ids import parse_id
 from subgraphs.common.types import Address, AddressInput, Role
 
 from . import models
 from .loaders import IdentitiesLoader, UserLoader
-
-def parse_id(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
 
 @strawberry.type(description="A sign-in through an external provider linked to an account.")
 class ExternalIdentity:
@@ -28,23 +23,29 @@ class ExternalIdentity:
     linked_at: datetime = strawberry.field(description="When the identity was linked.")
 
 
+# Everything but the id is the account's own or an ADMIN's, on every path (`me`, payloads, `_entities`):
+# no legitimate query shows one customer another's name or email (order lines carry product names).
 @strawberry.federation.type(keys=["id"], description="A customer or administrator account.")
 class User:
     id: strawberry.ID = strawberry.field(description="Account id.")
-    email: str = strawberry.field(description="Sign-in email, normalised to lower case.")
-    display_name: str = strawberry.field(description="The name shown in the store.")
-    roles: list[Role] = strawberry.field(description="What the account may do.")
-    default_address: Address | None = strawberry.field(description="Where courier deliveries go unless an order says otherwise.")
-    created_at: datetime = strawberry.field(description="When the account was created.")
+    email: str = owned_field(description="Sign-in email, normalised to lower case.")
+    display_name: str = owned_field(description="The name shown in the store.")
+    roles: list[Role] = owned_field(description="What the account may do.")
+    default_address: Address | None = owned_field(description="Where courier deliveries go unless an order says otherwise.")
+    created_at: datetime = owned_field(description="When the account was created.")
 
-    @strawberry.field(description="External sign-ins linked to this account.")
+    @property
+    def owner_id(self) -> str:
+        return self.id
+
+    @owned_field(description="External sign-ins linked to this account.")
     async def external_identities(self, info: Info) -> list[ExternalIdentity]:
         rows = await info.context.loader(IdentitiesLoader).load(uuid.UUID(self.id))
         return [ExternalIdentity(provider=r.provider, email=r.email, linked_at=r.linked_at) for r in rows]
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
-        """Other subgraphs name users by id; anyone may see an entity they were handed."""
+        """Other subgraphs name users by id; the fields decide who reads what."""
         key = parse_id(id)
         row = await info.context.loader(UserLoader).load(key) if key else None
         return cls.from_row(row) if row else None

@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.routing import Route
 
+from subgraphs.common.ids import parse_id
 from subgraphs.common.context import AppState
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.internal import Reply, internal
@@ -30,10 +31,10 @@ def _invalid(message: str) -> Reply:
 
 
 def _uuid(body: dict[str, Any], name: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(body[name]))
-    except (KeyError, ValueError):
-        raise DomainError(ErrorCode.INVALID_INPUT, f"`{name}` must be a UUID.", name) from None
+    key = parse_id(body.get(name))
+    if key is None:
+        raise DomainError(ErrorCode.INVALID_INPUT, f"`{name}` must be a UUID.", name)
+    return key
 
 
 def _done(row: Transaction, **extra: Any) -> Reply:

@@ -19,7 +19,6 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from subgraphs.common.auth import Principal
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import publish
 from subgraphs.common.money import parse_amount
@@ -47,11 +46,6 @@ class Movement:
 
     wallet: Wallet
     transaction: Transaction
-
-
-def can_see(principal: Principal | None, user_id: uuid.UUID) -> bool:
-    """A wallet is its owner's and the administrators' business only."""
-    return principal is not None and (principal.user_id == user_id or principal.is_admin)
 
 
 def clean_amount(value: Decimal | str, maximum: Decimal = MAX_AMOUNT) -> Decimal:

@@ -11,21 +11,17 @@ import strawberry
 from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
+from subgraphs.common.auth import owned_field
+from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import UserError
 from subgraphs.common.money import money
 from subgraphs.common.pagination import Connection, Page
 from subgraphs.common.types import Money
 
-from . import models, service
+from . import models
 from .loaders import TransactionPageLoader, WalletByUserLoader
 
 
-def parse_id(value: str) -> uuid.UUID | None:
-    """A UUID, or None when the id is not one of ours."""
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 @strawberry.enum(description="Why money moved.")
@@ -83,10 +79,14 @@ class Wallet:
 class User:
     id: strawberry.ID = strawberry.field(description="Account id.")
 
-    @strawberry.field(description="The account's wallet: for its owner and administrators, null for anyone else.")
+    @property
+    def owner_id(self) -> str:
+        return self.id
+
+    @owned_field(description="The account's wallet: for its owner and administrators, null for anyone else.")
     async def wallet(self, info: Info) -> Wallet | None:
         user_id = parse_id(self.id)
-        if user_id is None or not service.can_see(info.context.principal, user_id):
+        if user_id is None:
             return None
         row = await info.context.loader(WalletByUserLoader).load(user_id)
         return Wallet.from_row(row, info.context.settings.currency)
