@@ -11,9 +11,12 @@ import pytest
 from shop.postgres import drop_database, ensure_database
 from shop.migrate import migrate_all
 from subgraphs.common.settings import ROOT, Settings
+from tests.conftest import GraphQLClient
 from tests.e2e.conftest import PORT_BASE, admin, gateway, store
 
-__all__ = ["admin", "e2e_settings", "gateway", "store"]
+from .world import Cast, make_cast
+
+__all__ = ["admin", "cast", "e2e_settings", "gateway", "store"]
 
 #: Ten ports above the other stacks: this one may run while the security package's stack is up.
 FUZZ_PORT_BASE = PORT_BASE + 10
@@ -32,3 +35,9 @@ def e2e_settings(server: str) -> Iterator[Settings]:
         admin_email="admin-fuzz@example.com",
     )
     drop_database(server, name)
+
+
+@pytest.fixture(scope="package")
+async def cast(gateway: GraphQLClient, e2e_settings: Settings) -> Cast:
+    """The fuzzer's callers and the real ids and cursors of its stack, made once for the package."""
+    return await make_cast(gateway, e2e_settings.admin_email, e2e_settings.admin_password)

@@ -20,7 +20,7 @@ import graphql
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, queries
 
-from .strategies import Known, scalars
+from .strategies import Known, forged_cursors, scalars
 
 #: graphql-armor refuses operations deeper than 10 at the gateway; pruning below keeps each request useful.
 MAX_DEPTH = 8
@@ -28,6 +28,9 @@ MAX_DEPTH = 8
 LONG_STRING = 1_000
 CANONICAL_DECIMAL = re.compile(r"-?\d+(\.\d{1,2})?")
 SURROGATE = re.compile("[\ud800-\udfff]")
+#: Page sizes that pass the `first` check, so that the cursor beside them is decoded at all.
+PAGE_SIZES = st.one_of(st.just(graphql.NullValueNode()), st.integers(min_value=0, max_value=100).map(
+    lambda size: graphql.IntValueNode(value=str(size))))
 
 
 @dataclass(frozen=True)
@@ -43,21 +46,31 @@ class Operation:
         return json.dumps([self.query, self.variables], sort_keys=True)
 
 
-def operations(schema: graphql.GraphQLSchema, root: str, name: str, known: Known) -> st.SearchStrategy[Operation]:
-    """Operations selecting the root field `name` of `root` ("query" or "mutation")."""
+def operations(
+    schema: graphql.GraphQLSchema, root: str, name: str, known: Known,
+    extra: dict[str, st.SearchStrategy[graphql.ValueNode]] | None = None,
+) -> st.SearchStrategy[Operation]:
+    """Operations selecting the root field `name` of `root` ("query" or "mutation"); `extra` scalars beside ours."""
     generate = queries if root == "query" else mutations
-    documents = generate(schema, fields=[name], custom_scalars=scalars(known), print_ast=lambda document: document)
+    custom = {**scalars(known), **(extra or {})}
+    documents = generate(schema, fields=[name], custom_scalars=custom, print_ast=lambda document: document)
     root_type = schema.query_type if root == "query" else schema.mutation_type
     assert root_type is not None
+    # Half of the `after` arguments are cursors, ours or forged, beside a valid `first`: random ones rarely get that far.
+    cursors = st.one_of(st.sampled_from(known.all_cursors() or ("",)), forged_cursors()).map(
+        lambda value: graphql.StringValueNode(value=value))
 
     @st.composite
     def build(draw: st.DrawFn) -> Operation:
         document: graphql.DocumentNode = draw(documents)
-        traits = traits_of(schema, document, known.cursors.get(name, ()))
         definition = document.definitions[0]
         assert isinstance(definition, graphql.OperationDefinitionNode)
+        # First the literal operation (pruned, its cursors aimed), whose traits are read; then its variables.
+        literal = Lifted(draw, schema, cursors=cursors).selection_set(definition.selection_set, root_type, 1)
+        traits = traits_of(schema, graphql.DocumentNode(definitions=(_copy(definition, selection_set=literal),)),
+                           known.cursors.get(name, ()))
         lifted = Lifted(draw, schema)
-        selections = lifted.selection_set(definition.selection_set, root_type, 1)
+        selections = lifted.selection_set(literal, root_type, 1)
         operation = graphql.OperationDefinitionNode(
             operation=definition.operation,
             name=graphql.NameNode(value="Fuzz"),
@@ -78,10 +91,12 @@ def _copy(node: graphql.Node, **changes: Any) -> Any:
 
 
 class Lifted:
-    """Rebuilds a selection below MAX_DEPTH, turning arguments into variables at random."""
+    """Rebuilds a selection below MAX_DEPTH, with cursors put in `after` (given `cursors`) or
+    arguments turned into variables at random (without)."""
 
-    def __init__(self, draw: st.DrawFn, schema: graphql.GraphQLSchema) -> None:
-        self.draw, self.schema = draw, schema
+    def __init__(self, draw: st.DrawFn, schema: graphql.GraphQLSchema,
+                 cursors: st.SearchStrategy[graphql.ValueNode] | None = None) -> None:
+        self.draw, self.schema, self.cursors = draw, schema, cursors
         self.definitions: list[graphql.VariableDefinitionNode] = []
         self.variables: dict[str, Any] = {}
 
@@ -113,6 +128,11 @@ class Lifted:
         return [_copy(node, arguments=arguments, selection_set=selection_set)]
 
     def argument(self, node: graphql.ArgumentNode, definition: graphql.GraphQLField | None) -> graphql.ArgumentNode:
+        if self.cursors is not None:
+            aimed = {"after": self.cursors, "first": PAGE_SIZES}.get(node.name.value)
+            if aimed is not None and self.draw(st.booleans()):
+                return graphql.ArgumentNode(name=node.name, value=self.draw(aimed))
+            return node
         if definition is None or not (SURROGATE.search(graphql.print_ast(node.value)) or self.draw(st.booleans())):
             return node
         name = f"v{len(self.definitions)}"
@@ -151,6 +171,14 @@ def traits_of(schema: graphql.GraphQLSchema, document: graphql.DocumentNode, cur
         def enter_argument(self, node: graphql.ArgumentNode, *_: Any) -> None:
             if node.name.value == "after" and isinstance(node.value, graphql.StringValueNode) and node.value.value not in cursors:
                 found.add("cursor")
+
+        def enter_object_field(self, node: graphql.ObjectFieldNode, *_: Any) -> None:
+            # Inside a custom scalar (`_Any` representations) there is no input type: `id` is still an id.
+            inner = node.value
+            if info.get_input_type() is None and node.name.value == "id" and not (
+                isinstance(inner, graphql.StringValueNode) and _is_uuid(inner.value)
+            ):
+                found.add("malformed-id")
 
         def enter_string_value(self, node: graphql.StringValueNode, *_: Any) -> None:
             found.update(_string_traits(node.value))

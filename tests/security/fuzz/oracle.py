@@ -49,8 +49,17 @@ def _internal_user_errors(value: Any) -> Iterator[str]:
             yield from _internal_user_errors(item)
 
 
-def classify(traits: frozenset[str]) -> str:
+#: Words of an error that name its class, for a request with several triggers.
+HINTS = {"Decimal": "decimal", "cursor": "cursor", "UUID": "malformed-id", "uuid": "malformed-id"}
+
+
+def classify(traits: frozenset[str], problems: list[str]) -> str:
     """The known class of a failing request, or "new" when none of its values is a known trigger."""
+    if "entities" in traits:
+        return KNOWN["entities"]
+    for word, trait in HINTS.items():
+        if trait in traits and any(word in problem for problem in problems):
+            return KNOWN[trait]
     for trait, name in KNOWN.items():
         if trait in traits:
             return name

@@ -56,10 +56,21 @@ async def sign_up(gateway: GraphQLClient) -> tuple[str, GraphQLClient, str]:
     return email, gateway.as_(body["accessToken"]), body["user"]["id"]
 
 
-async def cast(gateway: GraphQLClient, admin: GraphQLClient, admin_email: str, admin_password: str) -> tuple[list[Role], Known]:
+@dataclass(frozen=True)
+class Cast:
+    """The callers, what the stack holds, and which of it belongs to neither the customer nor the public."""
+
+    roles: list[Role]
+    known: Known
+    #: Ids of the bystander's user and order: what the customer and the anonymous must never read.
+    others: frozenset[str]
+
+
+async def make_cast(gateway: GraphQLClient, admin_email: str, admin_password: str) -> Cast:
     """The three roles, and what the stack holds: ids of each kind, cursors of each connection."""
     email, customer, _ = await sign_up(gateway)
     bystander_email, bystander, bystander_id = await sign_up(gateway)
+    others = {bystander_id}
     cheapest = (await gateway.data(CHEAPEST))["products"]["edges"][0]["node"]["id"]
     points = (await gateway.data("{ pickupPoints { id } }"))["pickupPoints"]
     for who in (customer, bystander):
@@ -67,10 +78,12 @@ async def cast(gateway: GraphQLClient, admin: GraphQLClient, admin_email: str, a
         assert all(part["errors"] == [] for part in done.values()), done
         placed = (await who.data(PLACE, {"k": unique(), "pp": points[0]["id"]}))["placeOrder"]
         assert placed["errors"] == [], placed
+        if who is bystander:
+            others.add(placed["order"]["id"])
     # The admin of the fixture is shared with other tests of the package: the fuzzer signs in on its own.
     body = await gateway.data(LOGIN, {"e": admin_email, "p": admin_password})
     fuzz_admin = gateway.as_(body["login"]["accessToken"])
-    ids: set[str] = {bystander_id}
+    ids: set[str] = set(others)
     cursors: dict[str, tuple[str, ...]] = {}
     for field, query in PAGES.items():
         caller = fuzz_admin if field in {"orders", "users", "deliveries"} else customer
@@ -86,7 +99,7 @@ async def cast(gateway: GraphQLClient, admin: GraphQLClient, admin_email: str, a
         Role("admin", fuzz_admin, admin_email),
     ]
     # Only the bystander's email is offered to `login`: failed attempts would lock the others out.
-    return roles, Known(ids=tuple(sorted(ids)), cursors=cursors, emails=(bystander_email,))
+    return Cast(roles, Known(ids=tuple(sorted(ids)), cursors=cursors, emails=(bystander_email,)), frozenset(others))
 
 
 def _ids(value: Any) -> set[str]:
