@@ -18,6 +18,11 @@ KNOWN = {
     "long-string": "unbounded string lengths",
     "entities": "private fields on _entities",
 }
+#: Classes this fuzzer found beyond those, reported rather than fixed here (they touch what the
+#: `_entities` change is rewriting): open, but known.
+REPORTED = {
+    "representation": "malformed _entities representations (no id, an id not a string, a type not here)",
+}
 
 
 def internal_errors(status: int, body: Any) -> list[str]:
@@ -57,6 +62,9 @@ def classify(traits: frozenset[str], problems: list[str]) -> str:
     """The known class of a failing request, or "new" when none of its values is a known trigger."""
     if "entities" in traits:
         return KNOWN["entities"]
+    for trait, name in REPORTED.items():
+        if trait in traits:
+            return name
     for word, trait in HINTS.items():
         if trait in traits and any(word in problem for problem in problems):
             return KNOWN[trait]
