@@ -17,8 +17,8 @@ from tests.conftest import GraphQLClient
 from .operations import Operation
 from .oracle import classify, internal_errors
 
-#: Operations per root field and role: 3 in `make test`; `make fuzz` sets more.
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
+#: Operations per root field and role: 6 in `make test`; `make fuzz` sets more (FUZZ_EXAMPLES).
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 #: Unset: hypothesis is derandomized (the same operations every run). Set: another fixed set per value.
 SEED = os.environ.get("FUZZ_SEED")
 #: Requests in flight at once: enough to keep every subgraph busy on a small machine.

@@ -4,7 +4,7 @@ The property: no internal error, ever. A validation error or a business error wi
 fine answer to a strange request; "Internal error.", an error without a code,
 INTERNAL_SERVER_ERROR / DOWNSTREAM_SERVICE_ERROR, a 5xx, or a payload's `INTERNAL` UserError is not.
 
-Bounded by FUZZ_EXAMPLES operations per root field and role (3 in `make test`, hypothesis
+Bounded by FUZZ_EXAMPLES operations per root field and role (6 in `make test`, hypothesis
 derandomized: the same operations on every run); `make fuzz` runs more, and FUZZ_SEED picks
 another set. Failures of a class that another change is fixing (`oracle.KNOWN`) make the test
 an expected failure listing them; any other failure fails it.
