@@ -20,9 +20,8 @@ from subgraphs.common.settings import Settings
 from tests.conftest import GraphQLClient
 
 from .operations import Operation, operations
-from .runner import EXAMPLES, fuzz, generate
+from .runner import EXAMPLES, fuzz, generate, verdict, write_report
 from .strategies import ids
-from .test_fuzz import verdict, write_report
 from .world import Cast
 
 PUBLIC = {"Product", "Category", "PickupPoint"}
