@@ -24,8 +24,10 @@ from .strategies import Known, forged_cursors, scalars
 
 #: graphql-armor refuses operations deeper than 10 at the gateway; pruning below keeps each request useful.
 MAX_DEPTH = 8
-#: Longer strings than this count as "long" (the unbounded-lengths class).
+#: Longer strings than this count as "long" (the unbounded-lengths class); over HUGE_STRING no
+#: field of a store has a use for them, so a mutation that takes one stores it unbounded.
 LONG_STRING = 1_000
+HUGE_STRING = 10_000
 CANONICAL_DECIMAL = re.compile(r"-?\d+(\.\d{1,2})?")
 SURROGATE = re.compile("[\ud800-\udfff]")
 #: Page sizes that pass the `first` check, so that the cursor beside them is decoded at all.
@@ -206,6 +208,8 @@ def _string_traits(value: str) -> Iterator[str]:
         yield "nul-surrogate"
     if len(value) > LONG_STRING:
         yield "long-string"
+    if len(value) > HUGE_STRING:
+        yield "huge-string"
 
 
 def _is_uuid(value: str) -> bool:

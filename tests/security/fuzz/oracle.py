@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .operations import Operation
 
 #: Codes that mean the server, not the caller, went wrong.
 INTERNAL_CODES = {"INTERNAL_SERVER_ERROR", "DOWNSTREAM_SERVICE_ERROR"}
@@ -56,6 +59,17 @@ def _internal_user_errors(value: Any) -> Iterator[str]:
 
 #: Words of an error that name its class, for a request with several triggers.
 HINTS = {"Decimal": "decimal", "cursor": "cursor", "UUID": "malformed-id", "uuid": "malformed-id"}
+
+
+def accepted_huge(operation: Operation, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The unbounded-lengths oracle: a mutation that took a string of over 10,000 characters and said
+    it succeeded (its payload's `errors` is selected and empty) stored it without a bound."""
+    if "huge-string" not in operation.traits or not operation.query.startswith("mutation") or body.get("errors"):
+        return []
+    payload = (body.get("data") or {}).get(operation.field)
+    if isinstance(payload, dict) and payload.get("errors") == []:
+        return [("long-string", f"{operation.field} accepted a string of over 10,000 characters")]
+    return []
 
 
 def classify(traits: frozenset[str], problems: list[str]) -> str:

@@ -28,8 +28,9 @@ STRICT = os.environ.get("FUZZ_STRICT") == "1"
 #: Requests in flight at once: enough to keep every subgraph busy on a small machine.
 CONCURRENCY = 4
 
-#: Checks a response beyond internal errors (the privacy of `_entities`): the problems it finds.
-Oracle = Callable[[Operation, Any], list[str]]
+#: Checks a response beyond internal errors (the privacy of `_entities`, unbounded lengths): the
+#: problems it finds, each with the trait of the class it belongs to.
+Oracle = Callable[[Operation, Any], list[tuple[str, str]]]
 
 
 def generate(strategy: st.SearchStrategy[Operation], count: int) -> list[Operation]:
@@ -74,11 +75,13 @@ async def fuzz(plan: list[Planned]) -> list[dict[str, Any]]:
         async with gate:
             status, body = await send(await client_for(), operation)
         problems = internal_errors(status, body)
-        leaks = oracle(operation, body) if oracle is not None and isinstance(body, dict) else []
-        if problems or leaks:
+        found = oracle(operation, body) if oracle is not None and isinstance(body, dict) else []
+        if problems or found:
+            # What an oracle found belongs to its class, whatever else the request carried.
+            traits = frozenset(trait for trait, _ in found) or operation.traits
             failures.append({
-                "class": classify(operation.traits | ({"entities"} if leaks else set()), problems),
-                "role": role, "field": operation.field, "problems": problems + leaks,
+                "class": classify(traits, problems),
+                "role": role, "field": operation.field, "problems": problems + [problem for _, problem in found],
                 "traits": sorted(operation.traits), "query": operation.query, "variables": operation.variables,
             })
 

@@ -59,7 +59,7 @@ def representations(types: list[str], cast: Cast) -> st.SearchStrategy[graphql.V
 def leaks(role: str, cast: Cast) -> Any:
     """The oracle of privacy: what a stranger read of a private entity."""
 
-    def check(operation: Operation, body: dict[str, Any]) -> list[str]:
+    def check(operation: Operation, body: dict[str, Any]) -> list[tuple[str, str]]:
         if role not in STRANGERS:
             return []
         asked = _asked(operation)
@@ -69,7 +69,7 @@ def leaks(role: str, cast: Cast) -> Any:
                 continue
             private = sorted(key for key, value in entity.items() if key not in {"id", "__typename"} and _data(value))
             if private:
-                found.append(f"{role} read {typename} {id_}: {', '.join(private)}")
+                found.append(("entities", f"{role} read {typename} {id_}: {', '.join(private)}"))
         return found
 
     return check
