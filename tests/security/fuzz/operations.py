@@ -69,8 +69,11 @@ def operations(
         assert isinstance(definition, graphql.OperationDefinitionNode)
         # First the literal operation (pruned, its cursors aimed), whose traits are read; then its variables.
         literal = Lifted(draw, schema, cursors=cursors).selection_set(definition.selection_set, root_type, 1)
-        traits = traits_of(schema, graphql.DocumentNode(definitions=(_copy(definition, selection_set=literal),)),
-                           known.cursors.get(name, ()))
+        whole = graphql.DocumentNode(definitions=(_copy(definition, selection_set=literal),))
+        if draw(st.integers(0, 3)) == 0:
+            whole = one_huge_string(schema, whole, draw)
+            literal = whole.definitions[0].selection_set  # type: ignore[attr-defined]
+        traits = traits_of(schema, whole, known.cursors.get(name, ()))
         lifted = Lifted(draw, schema)
         selections = lifted.selection_set(literal, root_type, 1)
         operation = graphql.OperationDefinitionNode(
@@ -143,6 +146,39 @@ class Lifted:
         self.definitions.append(graphql.VariableDefinitionNode(variable=variable, type=graphql.parse_type(str(type_)), directives=()))
         self.variables[name] = to_json(node.value)
         return graphql.ArgumentNode(name=node.name, value=variable)
+
+
+def one_huge_string(schema: graphql.GraphQLSchema, document: graphql.DocumentNode, draw: st.DrawFn) -> graphql.DocumentNode:
+    """The operation with one `String` value, at random, made far too long and every other value kept:
+    a bound missing on one field shows only when the rest of the input passes its checks."""
+    positions = _strings(schema, document)
+    if not positions:
+        return document
+    chosen = draw(st.sampled_from(positions))
+    info = graphql.TypeInfo(schema)
+
+    class Swap(graphql.Visitor):
+        def enter_string_value(self, node: graphql.StringValueNode, *_: Any) -> Any:
+            if id(node) == chosen:
+                return graphql.StringValueNode(value="a" * (HUGE_STRING + 1))
+            return None
+
+    return graphql.visit(document, graphql.TypeInfoVisitor(info, Swap()))
+
+
+def _strings(schema: graphql.GraphQLSchema, document: graphql.DocumentNode) -> list[int]:
+    """The identities of the `String` values in the operation, in order."""
+    info = graphql.TypeInfo(schema)
+    found: list[int] = []
+
+    class Strings(graphql.Visitor):
+        def enter_string_value(self, node: graphql.StringValueNode, *_: Any) -> None:
+            named = graphql.get_named_type(info.get_input_type())
+            if named is not None and named.name == "String":
+                found.append(id(node))
+
+    graphql.visit(document, graphql.TypeInfoVisitor(info, Strings()))
+    return found
 
 
 def to_json(value: graphql.ValueNode) -> Any:
