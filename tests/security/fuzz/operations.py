@@ -70,8 +70,8 @@ def operations(
         # First the literal operation (pruned, its cursors aimed), whose traits are read; then its variables.
         literal = Lifted(draw, schema, cursors=cursors).selection_set(definition.selection_set, root_type, 1)
         whole = graphql.DocumentNode(definitions=(_copy(definition, selection_set=literal),))
-        if draw(st.integers(0, 3)) == 0:
-            whole = one_huge_string(schema, whole, draw)
+        if draw(st.integers(0, 2)) == 0:
+            whole = asking_errors(schema, root_type, one_huge_string(schema, whole, draw))
             literal = whole.definitions[0].selection_set  # type: ignore[attr-defined]
         traits = traits_of(schema, whole, known.cursors.get(name, ()))
         lifted = Lifted(draw, schema)
@@ -149,8 +149,8 @@ class Lifted:
 
 
 def one_huge_string(schema: graphql.GraphQLSchema, document: graphql.DocumentNode, draw: st.DrawFn) -> graphql.DocumentNode:
-    """The operation with one `String` value, at random, made far too long and every other value kept:
-    a bound missing on one field shows only when the rest of the input passes its checks."""
+    """The operation with one `String` value, at random, made far too long and every other `String`
+    made plain: a bound missing on one field shows only when the rest of the input passes its checks."""
     positions = _strings(schema, document)
     if not positions:
         return document
@@ -159,11 +159,32 @@ def one_huge_string(schema: graphql.GraphQLSchema, document: graphql.DocumentNod
 
     class Swap(graphql.Visitor):
         def enter_string_value(self, node: graphql.StringValueNode, *_: Any) -> Any:
+            named = graphql.get_named_type(info.get_input_type())
             if id(node) == chosen:
                 return graphql.StringValueNode(value="a" * (HUGE_STRING + 1))
+            if named is not None and named.name == "String":
+                return graphql.StringValueNode(value="Plain 1")
             return None
 
     return graphql.visit(document, graphql.TypeInfoVisitor(info, Swap()))
+
+
+def asking_errors(schema: graphql.GraphQLSchema, root_type: graphql.GraphQLObjectType, document: graphql.DocumentNode) -> graphql.DocumentNode:
+    """The operation with its payload's `errors { code field }` selected: how a stored value shows it was taken."""
+    definition = document.definitions[0]
+    assert isinstance(definition, graphql.OperationDefinitionNode)
+    fields = []
+    for selection in definition.selection_set.selections:
+        if isinstance(selection, graphql.FieldNode) and selection.selection_set is not None:
+            payload = graphql.get_named_type(root_type.fields[selection.name.value].type)
+            asked = {getattr(inner, "name", None) and inner.name.value for inner in selection.selection_set.selections}
+            if "errors" in getattr(payload, "fields", {}) and "errors" not in asked:
+                errors = graphql.parse("{ errors { code field } }").definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+                selection = _copy(selection, selection_set=graphql.SelectionSetNode(
+                    selections=(*selection.selection_set.selections, errors)))
+        fields.append(selection)
+    body = graphql.SelectionSetNode(selections=tuple(fields))
+    return graphql.DocumentNode(definitions=(_copy(definition, selection_set=body),))
 
 
 def _strings(schema: graphql.GraphQLSchema, document: graphql.DocumentNode) -> list[int]:

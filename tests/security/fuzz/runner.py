@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -89,6 +90,10 @@ async def fuzz(plan: list[Planned]) -> list[dict[str, Any]]:
     return failures
 
 
+#: The fuzzer's long strings are runs of "a": the summary shows their length instead.
+LONG_RUN = re.compile("a{50,}")
+
+
 def summary(failures: list[dict[str, Any]]) -> str:
     """Per class: how many requests failed, on which fields, and the shortest failing request."""
     lines = []
@@ -96,8 +101,9 @@ def summary(failures: list[dict[str, Any]]) -> str:
         mine = [failure for failure in failures if failure["class"] == name]
         fields = sorted({failure["field"] for failure in mine})
         shortest = min(mine, key=lambda failure: len(failure["query"]) + len(json.dumps(failure["variables"])))
+        request = f"{' '.join(shortest['query'].split())} {json.dumps(shortest['variables'])}"
         lines.append(f"{name}: {count} requests on {', '.join(fields)}; shortest ({shortest['role']}): "
-                     f"{shortest['problems'][0]} <- {' '.join(shortest['query'].split())} {json.dumps(shortest['variables'])[:300]}")
+                     f"{shortest['problems'][0]} <- {LONG_RUN.sub(lambda run: f'<{len(run.group())} x a>', request)[:600]}")
     return "\n".join(lines)
 
 
