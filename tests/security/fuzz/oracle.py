@@ -39,7 +39,7 @@ def internal_errors(status: int, body: Any) -> list[str]:
         extensions = error.get("extensions") or {}
         code = extensions.get("code")
         if code is None or code in INTERNAL_CODES or error.get("message") in MASKED:
-            service = extensions.get("serviceName", "gateway")
+            service = extensions.get("serviceName", "the server that answered")
             found.append(f"{code or 'no code'} from {service}: {str(error.get('message'))[:120]}")
     found.extend(f"UserError INTERNAL: {message}" for message in _internal_user_errors(body.get("data")))
     return found
