@@ -6,8 +6,10 @@ PY     := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 PRODUCTS ?= 1000000
+# Operations per root field and role for `make fuzz` (`make test` runs 6); FUZZ_SEED=<n> draws another fixed set.
+FUZZ_EXAMPLES ?= 50
 
-.PHONY: install run test seed compose schemas bench clean
+.PHONY: install run test fuzz seed compose schemas bench clean
 
 install: $(VENV)/.installed router/node_modules/.installed
 
@@ -33,6 +35,10 @@ run: install
 
 test: install tests/oidc/node_modules/.installed
 	$(PY) -m pytest
+
+# The GraphQL fuzzer alone, longer: every query and mutation at the gateway, `_entities` at each subgraph.
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -s -rxX tests/security/fuzz
 
 seed: install
 	$(PY) -m shop seed --products $(PRODUCTS)
