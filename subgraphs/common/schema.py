@@ -53,8 +53,9 @@ class StoreSchema(Schema):
         results: list[Any] = []
         for representation in representations:
             name = representation.get("__typename") if isinstance(representation, dict) else None
-            if not isinstance(name, str) or name not in keys or not keys[name] <= representation.keys():
-                results.append(bad_user_input("A representation needs the `__typename` of an entity here and its key fields."))
+            # Every key of the store is an id: a string, never null, a number or an object.
+            if not isinstance(name, str) or name not in keys or not all(isinstance(representation.get(key), str) for key in keys[name]):
+                results.append(bad_user_input("A representation needs the `__typename` of an entity here and its key fields as strings."))
             else:
                 results.extend(super().entities_resolver(info, [dict(representation)]))
         return results

@@ -107,7 +107,7 @@ async def test_forged_cursors_are_bad_user_input_on_every_connection(subgraphs: 
         for parts in FORGED:
             forged = cursor(*parts) if isinstance(parts, list) else cursor(parts)[:-1] + "x"
             refused(await send(client, query, {"a": forged}))
-        refused(await send(client, query, {"a": base64.urlsafe_b64encode(b"[" * 100_000).decode()}))  # nested beyond reason
+        refused(await send(client, query, {"a": base64.urlsafe_b64encode(b"[" * 20_000).decode()}))  # nested beyond reason (yet within the body limit)
 
 
 @pytest.mark.parametrize("sort", ["NEWEST", "NAME", "PRICE_ASC", "PRICE_DESC", "RELEVANCE"])

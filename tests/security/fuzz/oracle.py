@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 INTERNAL_CODES = {"INTERNAL_SERVER_ERROR", "DOWNSTREAM_SERVICE_ERROR"}
 MASKED = {"Internal error.", "Unexpected error."}
 
-#: Classes other branches are fixing, by the trait of the request that triggers them.
-KNOWN = {
+#: Classes of failure, by the trait of the request that triggers them (each was found, and mended, once).
+CLASSES = {
     "nul-surrogate": "NUL bytes / lone surrogates in strings",
     "malformed-id": "malformed ids",
     "cursor": "cursors of wrong types",
@@ -21,9 +21,8 @@ KNOWN = {
     "long-string": "unbounded string lengths",
     "entities": "private fields on _entities",
 }
-#: Classes this fuzzer found beyond those, reported rather than fixed here (they touch what the
-#: `_entities` change is rewriting): open, but known.
-REPORTED = {
+#: Found by the fuzzer itself rather than by a review.
+FOUND = {
     "representation": "malformed _entities representations (no id, an id not a string, a type not here)",
 }
 
@@ -75,14 +74,14 @@ def accepted_huge(operation: Operation, body: dict[str, Any]) -> list[tuple[str,
 def classify(traits: frozenset[str], problems: list[str]) -> str:
     """The known class of a failing request, or "new" when none of its values is a known trigger."""
     if "entities" in traits:
-        return KNOWN["entities"]
-    for trait, name in REPORTED.items():
+        return CLASSES["entities"]
+    for trait, name in FOUND.items():
         if trait in traits:
             return name
     for word, trait in HINTS.items():
         if trait in traits and any(word in problem for problem in problems):
-            return KNOWN[trait]
-    for trait, name in KNOWN.items():
+            return CLASSES[trait]
+    for trait, name in CLASSES.items():
         if trait in traits:
             return name
     return "new"

@@ -6,10 +6,9 @@ INTERNAL_SERVER_ERROR / DOWNSTREAM_SERVICE_ERROR, a 5xx, or a payload's `INTERNA
 
 Bounded by FUZZ_EXAMPLES operations per root field and role (6 in `make test`, hypothesis
 derandomized: the same operations on every run); `make fuzz` runs more, and FUZZ_SEED picks
-another set. Failures of a class that another change is fixing (`oracle.KNOWN`), or that this
-fuzzer found and reported (`oracle.REPORTED`), make the test an expected failure listing them;
-any other failure fails it, and with FUZZ_STRICT=1 every failure does. Its own stack (see
-conftest.py), so what it creates or deletes never meets the other security tests' data.
+another set. Any failure fails the test, named by its class (`oracle.CLASSES`) with the shortest
+request that shows it. Its own stack (see conftest.py), so what it creates or deletes never meets
+the other security tests' data.
 """
 
 from __future__ import annotations
