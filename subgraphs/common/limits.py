@@ -3,7 +3,9 @@
 A declared `Content-Length` over the limit is refused before the app reads anything; a chunked
 body is counted as it streams in, and refused as soon as it passes the limit. Before answering,
 up to `DRAIN_FACTOR` times the limit of what is still coming is read and dropped: closing a
-socket with unread data resets the connection, and the client would never see its 413.
+socket with unread data resets the connection, and the client would never see its 413. Only
+while more is coming: once the last part (`more_body` false) has been received, another
+`receive()` waits for the client to disconnect (uvicorn), so the refusal would never be sent.
 """
 
 from __future__ import annotations
@@ -41,10 +43,12 @@ class BodyLimit:
             return
         seen = 0
         started = False
+        pending = True  # more of the body is still to be received
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, pending
             message = await receive()
+            pending = message["type"] == "http.request" and message.get("more_body", False)
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
@@ -61,12 +65,14 @@ class BodyLimit:
         except _TooLarge:
             if started:  # cannot happen with the store's routes, which read the body before answering
                 raise
-            await _refuse(limit, scope, receive, send)
+            # The part that passed the limit may have been the last one (the whole body arrived
+            # before the app read it, as on a loaded machine): then there is nothing to drain.
+            await _refuse(limit, scope, receive, send, pending=pending)
 
 
-async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+async def _refuse(limit: int, scope: Scope, receive: Receive, send: Send, *, pending: bool = True) -> None:
     budget = limit * DRAIN_FACTOR
-    while budget > 0:
+    while pending and budget > 0:
         message = await receive()
         if message["type"] != "http.request":
             return  # the client is gone

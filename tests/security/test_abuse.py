@@ -211,6 +211,27 @@ async def test_every_subgraph_refuses_huge_bodies(store: Stack) -> None:
             assert fine.status_code == 200, name
 
 
+async def test_a_chunked_body_over_the_limit_in_its_last_part_gets_its_413(store: Stack) -> None:
+    """The whole chunked body in one write, as a subgraph on a loaded machine reads it: the part
+    that passes the limit is also the last one, and nothing is left to drain before the 413."""
+    limit = store.settings.max_body_bytes
+    payload = b'{"query": "{ __typename }", "variables": {"pad": "' + b"x" * limit + b'"}}'
+    for name in SUBGRAPHS:
+        url = httpx.URL(store.settings.url(name))
+        request = (
+            f"POST /graphql HTTP/1.1\r\nHost: {url.host}:{url.port}\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n"
+        ).encode() + b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload)
+        reader, writer = await asyncio.open_connection(url.host, url.port)
+        try:
+            writer.write(request)
+            await writer.drain()
+            status = await asyncio.wait_for(reader.readline(), 10)
+        finally:
+            writer.close()
+        assert status.split()[1:2] == [b"413"], (name, status)
+
+
 async def test_graphiql_and_introspection_in_development(store: Stack) -> None:
     async with httpx.AsyncClient(base_url=store.settings.url("catalog"), timeout=30.0) as http:
         page = await http.get("/graphql", headers={"Accept": "text/html"})
