@@ -23,7 +23,6 @@ function Bell() {
   }, [user?.id]);
   return (
     <a href="/notifications" class="bell" data-testid="bell">
-      <span aria-hidden="true">🔔</span>
       <span>{t('nav.notifications')}</span>
       <span class="badge" data-testid="unread" data-count={count}>{count}<span class="visually-hidden"> {t('nav.unread')}</span></span>
     </a>
@@ -100,7 +99,7 @@ export function App() {
   useLocale();
   return (
     <div onClick={interceptLinks}>
-      <a href="#main" class="skip">↓</a>
+      <a href="#main" class="skip">{t('nav.skip')}</a>
       <Header />
       <main id="main" tabIndex={-1}><Routes /></main>
     </div>

@@ -6,7 +6,7 @@ export type Locale = 'ru' | 'en';
 const ru = {
   'nav.showcase': 'Витрина', 'nav.cart': 'Корзина', 'nav.orders': 'Заказы', 'nav.wallet': 'Кошелёк',
   'nav.profile': 'Профиль', 'nav.signin': 'Войти', 'nav.register': 'Регистрация', 'nav.logout': 'Выйти',
-  'nav.notifications': 'Уведомления', 'nav.unread': 'непрочитанных', 'nav.language': 'Язык', 'nav.main': 'Основная навигация',
+  'nav.notifications': 'Уведомления', 'nav.unread': 'непрочитанных', 'nav.language': 'Язык', 'nav.main': 'Основная навигация', 'nav.skip': 'К содержимому',
   'shop.title': 'Магазин',
   'showcase.search': 'Поиск товаров', 'showcase.suggestions': 'Подсказки', 'showcase.category': 'Категория',
   'showcase.allCategories': 'Все категории', 'showcase.sort': 'Сортировка', 'showcase.inStock': 'Только в наличии',
@@ -49,7 +49,7 @@ type Key = keyof typeof ru;
 const en: Record<Key, string> = {
   'nav.showcase': 'Showcase', 'nav.cart': 'Cart', 'nav.orders': 'Orders', 'nav.wallet': 'Wallet',
   'nav.profile': 'Profile', 'nav.signin': 'Sign in', 'nav.register': 'Register', 'nav.logout': 'Log out',
-  'nav.notifications': 'Notifications', 'nav.unread': 'unread', 'nav.language': 'Language', 'nav.main': 'Main navigation',
+  'nav.notifications': 'Notifications', 'nav.unread': 'unread', 'nav.language': 'Language', 'nav.main': 'Main navigation', 'nav.skip': 'Skip to content',
   'shop.title': 'Shop',
   'showcase.search': 'Search products', 'showcase.suggestions': 'Suggestions', 'showcase.category': 'Category',
   'showcase.allCategories': 'All categories', 'showcase.sort': 'Sort', 'showcase.inStock': 'In stock only',
