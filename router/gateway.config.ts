@@ -5,6 +5,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
+import { adminGraphiQL } from './graphiql';
 
 /** Limits that refuse abusive operations before any subgraph sees them. */
 const LIMITS = {
@@ -86,9 +87,9 @@ function useRequestBodyLimit(maxBytes: number): GatewayPlugin {
 }
 
 export const gatewayConfig = defineConfig({
-  // GET /graphql in a browser: GraphiQL. POST application/json: GraphQL.
+  // GET /graphql in a browser: GraphiQL (Hive Laboratory) with the admins' ready operations. POST application/json: GraphQL.
   graphqlEndpoint: '/graphql',
-  graphiql: { title: 'Shop API' },
+  graphiql: adminGraphiQL,
   landingPage: false,
   // Errors a subgraph answers (GraphQL errors, with their `extensions.code`: UNAUTHENTICATED,
   // FORBIDDEN, BAD_USER_INPUT, …) reach clients unchanged, plus `extensions.serviceName`. Masking,
