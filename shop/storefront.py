@@ -14,9 +14,8 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from subgraphs.common.settings import ROOT
-
-DIST = ROOT / "storefront" / "dist"
+# Standalone on purpose (no import of the store's packages): the storefront's image holds only this file.
+DIST = Path(__file__).resolve().parents[1] / "storefront" / "dist"
 
 
 class StorefrontHandler(SimpleHTTPRequestHandler):
@@ -66,9 +65,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--graphql-url", default="http://localhost:4000/graphql")
+    parser.add_argument("--dir", type=Path, default=DIST, help="the built storefront (storefront/dist)")
     args = parser.parse_args()
     try:
-        serve(args.port, args.graphql_url, args.host)
+        serve(args.port, args.graphql_url, args.host, args.dir)
     except KeyboardInterrupt:
         pass
 
