@@ -112,11 +112,11 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
     assert errors == [], errors
 
 
-async def shot(page: Page, name: str) -> Path:
-    """Saves a full-page screenshot under .data/screenshots."""
+async def shot(page: Page, name: str, full_page: bool = True) -> Path:
+    """Saves a screenshot (the whole page, or what the window shows) under .data/screenshots."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    await page.screenshot(path=str(path), full_page=True)
+    await page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
