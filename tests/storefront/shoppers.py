@@ -15,6 +15,8 @@ REGISTER = """mutation($e: String!, $n: String!) { register(input: {email: $e, p
 TOP_UP = "mutation($a: Decimal!, $k: String!) { topUpWallet(input: {amount: $a, idempotencyKey: $k}) { errors { code } } }"
 PROFILE = "mutation($a: AddressInput!) { updateProfile(input: {defaultAddress: $a}) { errors { code } } }"
 ADD = "mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { errors { code } } }"
+PLACE = """mutation($k: String!, $p: ID!) { placeOrder(input: {idempotencyKey: $k, delivery: {method: PICKUP, pickupPointId: $p}}) {
+  order { id status } errors { code } } }"""
 DELIVERY = "mutation($o: ID!, $s: DeliveryStatus!) { updateDeliveryStatus(orderId: $o, status: $s) { delivery { status } errors { code } } }"
 PASSWORD = "correct horse battery"
 ADDRESS = {"recipient": "Анна Петрова", "country": "RU", "city": "Тула", "street": "ул. Ленина, 5", "postalCode": "300000"}

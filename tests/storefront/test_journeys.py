@@ -8,7 +8,7 @@ from playwright.async_api import BrowserContext, Page, expect
 
 from tests.conftest import GraphQLClient, unique
 from tests.storefront.conftest import serious_violations, shot
-from tests.storefront.shoppers import ADDRESS, DELIVERY, PASSWORD, add_to_cart, shelf, shopper, sign_in
+from tests.storefront.shoppers import ADDRESS, DELIVERY, PASSWORD, PLACE, add_to_cart, shelf, shopper, sign_in
 
 ORDER_ID = re.compile(r"/orders/([0-9a-f-]{36})$")
 
@@ -115,9 +115,19 @@ async def test_register_top_up_search_scroll_buy_watch_it_move_and_switch_accoun
 
 async def test_courier_checkout_with_the_default_address_watched_over_sse(page: Page, gateway: GraphQLClient, admin: GraphQLClient) -> None:
     lamp = (await shelf(admin, "Настольная лампа", 1, price="300.00"))[0]
-    anna = await shopper(gateway, money="1000.00", address=ADDRESS)
+    anna = await shopper(gateway, money="1000.00")
     await add_to_cart(anna, lamp["id"])
     await sign_in(page, anna)
+
+    # The default address, set on the profile page.
+    await page.get_by_test_id("whoami").click()
+    await expect(page.get_by_text(anna.email)).to_be_visible()  # the profile has loaded into the form
+    for label, key in (("Получатель", "recipient"), ("Страна", "country"), ("Город", "city"), ("Улица", "street"), ("Индекс", "postalCode")):
+        await page.get_by_label(label).fill(ADDRESS[key])
+    await page.get_by_role("button", name="Сохранить").click()
+    await expect(page.get_by_role("status")).to_have_text("Сохранено")
+    await no_serious_violations(page)
+
     await page.get_by_test_id("cart-link").click()
     await expect(page.get_by_label("Курьером")).to_be_checked()
     await expect(page.get_by_label("Получатель")).to_have_value(ADDRESS["recipient"])
@@ -211,3 +221,20 @@ async def test_session_refreshes_before_expiry_and_a_refused_refresh_asks_to_sig
     await page.reload()
     await page.wait_for_url(re.compile(r"/login"))
     await expect(page.get_by_role("status")).to_contain_text("Сеанс истёк")
+
+
+async def test_an_order_is_cancelled_from_its_page_while_allowed(page: Page, gateway: GraphQLClient, admin: GraphQLClient) -> None:
+    mug = (await shelf(admin, "Кружка", 1, price="200.00"))[0]
+    ivan = await shopper(gateway, money="500.00")
+    await add_to_cart(ivan, mug["id"])
+    point = (await gateway.data("{ pickupPoints { id } }"))["pickupPoints"][0]["id"]
+    placed = await ivan.api.data(PLACE, {"k": unique(), "p": point})
+    order = placed["placeOrder"]["order"]["id"]
+    await sign_in(page, ivan)
+    await page.goto(f"/orders/{order}")
+    await expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "CONFIRMED")
+    await page.get_by_role("button", name="Отменить заказ").click()
+    await expect(page.get_by_test_id("order-status")).to_have_attribute("data-status", "CANCELLED")
+    await expect(page.get_by_role("button", name="Отменить заказ")).to_have_count(0)
+    await page.get_by_role("link", name="Кошелёк").click()
+    await expect(page.get_by_test_id("balance")).to_have_text(re.compile(r"500,00\s₽"))

@@ -75,10 +75,14 @@ export function refresh(): Promise<boolean> {
   return refreshing;
 }
 
-/** Keeps a sign-in and renews it before it expires; live connections reconnect with the new token. */
+/**
+ * Keeps a sign-in and renews it before it expires. Live connections are opened again only when
+ * the shopper changes: a renewal keeps the open subscriptions (new connections take the new token).
+ */
 export function startSession(payload: SessionFieldsFragment): void {
+  const before = session.user?.id;
   session.start(payload, () => void refresh());
-  resetLive();
+  if (payload.user?.id !== before) resetLive();
 }
 
 export function endSession(): void {
