@@ -3,7 +3,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
-  schema: '../router/supergraph.graphql',
+  // SHOP_SUPERGRAPH: another contract to check the operations against (tests/storefront/test_contract.py).
+  schema: process.env.SHOP_SUPERGRAPH ?? '../router/supergraph.graphql',
   documents: ['src/**/*.ts', 'src/**/*.tsx', '!src/gql/**'],
   ignoreNoDocuments: false,
   errorsOnly: false,
