@@ -238,3 +238,42 @@ async def test_an_order_is_cancelled_from_its_page_while_allowed(page: Page, gat
     await expect(page.get_by_role("button", name="Отменить заказ")).to_have_count(0)
     await page.get_by_role("link", name="Кошелёк").click()
     await expect(page.get_by_test_id("balance")).to_have_text(re.compile(r"500,00\s₽"))
+
+
+async def test_out_of_stock_and_a_product_gone_from_the_cart_are_explained(page: Page, gateway: GraphQLClient, admin: GraphQLClient) -> None:
+    vase, clock = await shelf(admin, "Ваза", 2, price="50.00")
+    olga = await shopper(gateway, money="500.00")
+    await add_to_cart(olga, clock["id"])
+    await sign_in(page, olga)
+    await page.goto(f"/products/{vase['id']}")
+    await expect(page.get_by_text("В наличии: 10")).to_be_visible()
+    # Meanwhile the storehouse sells nine elsewhere: the page still says 10, the API knows better.
+    adjusted = await admin.data("mutation($id: ID!) { adjustStock(productId: $id, delta: -9) { errors { code } } }", {"id": vase["id"]})
+    assert adjusted["adjustStock"]["errors"] == []
+    await page.get_by_label("Количество").fill("2")
+    await page.get_by_role("button", name="В корзину").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Товара нет в нужном количестве")
+
+    await admin.data("mutation($id: ID!) { deleteProduct(id: $id) { errors { code } } }", {"id": clock["id"]})
+    await page.get_by_test_id("cart-link").click()
+    await expect(page.get_by_test_id("cart-lines")).to_contain_text(clock["name"])
+    await page.get_by_label("Самовывоз").check()
+    await page.get_by_role("button", name="Оформить заказ").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Товар больше не продаётся")
+
+
+async def test_category_filter_with_counts_and_sorting_by_price(page: Page, admin: GraphQLClient) -> None:
+    products = await shelf(admin, "Свеча", 3, price="10.00")
+    for product, price in zip(products, ("30.00", "10.00", "20.00"), strict=True):
+        await admin.data("mutation($id: ID!, $p: Decimal!) { updateProduct(id: $id, input: {price: $p}) { errors { code } } }", {"id": product["id"], "p": price})
+    category = (await admin.data("query($id: ID!) { product(id: $id) { category { id name } } }", {"id": products[0]["id"]}))["product"]["category"]
+    await page.goto("/")
+    await expect(page.get_by_test_id("product-card").first).to_be_visible()
+    await page.get_by_label("Категория").select_option(label=f"{category['name']} (3)")
+    names = page.get_by_test_id("product-card").locator(".name")
+    await expect(names).to_have_count(3)
+    await page.get_by_label("Сортировка").select_option(label="Сначала дешёвые")
+    await expect(names).to_have_text([products[1]["name"], products[2]["name"], products[0]["name"]])
+    await page.get_by_label("Сортировка").select_option(label="Сначала дорогие")
+    await expect(names).to_have_text([products[0]["name"], products[2]["name"], products[1]["name"]])
+    assert f"category={category['id']}" in page.url and "sort=PRICE_DESC" in page.url

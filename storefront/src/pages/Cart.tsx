@@ -123,7 +123,8 @@ function Checkout() {
         </p>
       )}
       <Errors errors={errors} text={failure ?? options.error} />
-      <button type="submit" disabled={busy}>{t('checkout.place')}</button>
+      {/* Enabled once the pickup points and the default address are in the form. */}
+      <button type="submit" disabled={busy || !options.data}>{t('checkout.place')}</button>
     </form>
   );
 }
