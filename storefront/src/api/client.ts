@@ -135,8 +135,13 @@ export function subscribe<R, V>(doc: Doc<R, V>, variables: V, onData: (data: R) 
     overSse();
   } else {
     if (!ws) {
-      ws = createWsClient({ url: WS_URL, lazy: true, retryAttempts: 0, connectionParams: authHeaders });
-      ws.on('connected', () => void (wsUp = true));
+      // A socket that never opened is not retried (SSE takes over at once); one that dropped after
+      // working reconnects with backoff and its subscriptions are made again.
+      let everConnected = false;
+      ws = createWsClient({
+        url: WS_URL, lazy: true, retryAttempts: 8, shouldRetry: () => everConnected, connectionParams: authHeaders,
+      });
+      ws.on('connected', () => void (wsUp = everConnected = true));
       ws.on('closed', () => void (wsUp = false));
     }
     let acked = wsUp;
