@@ -7,6 +7,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
+import { adminGraphiQL } from './graphiql';
 
 /** A comma-separated list from the environment, or `fallback` when unset. */
 const list = (name: string, fallback: string[]) =>
@@ -129,9 +130,9 @@ function useRequestBodyLimit(maxBytes: number): GatewayPlugin {
 }
 
 export const gatewayConfig = defineConfig({
-  // GET /graphql in a browser: GraphiQL. POST application/json: GraphQL.
+  // GET /graphql in a browser: GraphiQL (Hive Laboratory) with the admins' ready operations. POST application/json: GraphQL.
   graphqlEndpoint: '/graphql',
-  graphiql: SETTINGS.graphiql ? { title: 'Shop API' } : false,
+  graphiql: SETTINGS.graphiql ? adminGraphiQL : false,
   // graphql-yoga's default reflects any origin with credentials.
   cors: corsFor(SETTINGS.corsOrigins),
   landingPage: false,

