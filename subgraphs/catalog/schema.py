@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import UNSET
@@ -12,12 +12,13 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 from subgraphs.common.auth import IsAdmin
 from subgraphs.common.errors import DomainError
 from subgraphs.common.ids import parse_id
-from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.pagination import Page
 from subgraphs.common.schema import make_schema
 
 from . import service
 from .loaders import ProductLoader
 from .search import Listing, cursor_key, cursor_types, list_products
+from .suggest import suggest
 from .types import (
     Category,
     CategoryPayload,
@@ -26,8 +27,10 @@ from .types import (
     DeleteProductPayload,
     Product,
     ProductFilter,
+    ProductConnection,
     ProductPayload,
     ProductSort,
+    SearchSuggestion,
     UpdateProductInput,
 )
 
@@ -48,7 +51,7 @@ class Query:
         after: str | None = UNSET,
         filter: ProductFilter | None = UNSET,
         sort: ProductSort | None = UNSET,
-    ) -> Connection[Product]:
+    ) -> ProductConnection:
         where = filter or ProductFilter()
         listing = Listing.of(
             _set(sort) and sort.value, _set(where.search), _set(where.category_id), _set(where.in_stock_only)  # type: ignore[union-attr]
@@ -56,9 +59,11 @@ class Query:
         page = Page.from_args(first, _set(after), key=cursor_types(listing))
         rows = await list_products(info.context.db, listing, page)
         currency = info.context.settings.currency
-        return Connection[Product].build(
+        connection = ProductConnection.build(
             rows, page, node=lambda row: Product.from_row(row, currency), key=lambda row: cursor_key(listing, row)
         )
+        connection.listing = listing  # type: ignore[attr-defined]
+        return connection  # type: ignore[return-value]
 
     @strawberry.field(description="One product of the showcase; null when it does not exist or was deleted.")
     async def product(self, info: Info, id: strawberry.ID) -> Product | None:
@@ -67,6 +72,26 @@ class Query:
         if row is None or row.deleted_at is not None:
             return None
         return Product.from_row(row, info.context.settings.currency)
+
+    @strawberry.field(
+        description="Completions of a search being typed: product names and categories, best first, one typo forgiven "
+        "from four letters. Fewer than 2 letters answer an empty list."
+    )
+    async def search_suggestions(
+        self,
+        info: Info,
+        prefix: Annotated[str, strawberry.argument(description="What the shopper has typed so far; the last word may be incomplete.")],
+        first: Annotated[int, strawberry.argument(description="How many suggestions at most: 0 to 20, else BAD_USER_INPUT.")] = 8,
+    ) -> list[SearchSuggestion]:
+        currency = info.context.settings.currency
+        return [
+            SearchSuggestion(
+                text=s.text,
+                product=Product.from_row(s.product, currency) if s.product is not None else None,
+                category=Category.from_row(s.category) if s.category is not None else None,
+            )
+            for s in await suggest(info.context.db, prefix, first)
+        ]
 
     @strawberry.field(description="Every category, by name.")
     async def categories(self, info: Info) -> list[Category]:

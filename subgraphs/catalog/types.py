@@ -15,9 +15,12 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 from subgraphs.common.errors import UserError
 from subgraphs.common.ids import parse_id
 from subgraphs.common.money import money
+from subgraphs.common.pagination import Connection
 from subgraphs.common.types import Money
 
+from .facets import count_facets
 from .loaders import CategoryLoader, ProductCountLoader, ProductLoader
+from .search import Listing
 
 
 @strawberry.federation.type(keys=["id"], description="A shelf of the showcase that groups products.")
@@ -141,3 +144,40 @@ class ProductPayload:
 class DeleteProductPayload:
     deleted_id: strawberry.ID | None = strawberry.field(default=None, description="Id of the product taken off the showcase.")
     errors: list[UserError] = strawberry.field(default_factory=list, description="Empty on success.")
+
+
+@strawberry.type(description="How many hits of a listing one category holds.")
+class CategoryFacet:
+    category: Category = strawberry.field(description="The category.")
+    count: int = strawberry.field(description="Hits in it (estimated when the facets' `totalIsExact` is false).")
+
+
+@strawberry.type(description="Counts over a listing's hits with its category filter left out, so sibling categories show.")
+class ProductFacets:
+    total: int = strawberry.field(description="Hits in all categories.")
+    total_is_exact: bool = strawberry.field(description="False when there are more than 10,000 hits: the counts are then estimated.")
+    in_stock: int = strawberry.field(description="Hits with stock > 0.")
+    categories: list[CategoryFacet] = strawberry.field(description="Categories with at least one hit, most hits first.")
+
+
+@strawberry.type(description="A completion of what the shopper is typing: a product name or a category.")
+class SearchSuggestion:
+    text: str = strawberry.field(description="The text to show: the product's or the category's name.")
+    product: Product | None = strawberry.field(default=None, description="The product it names, for a product suggestion.")
+    category: Category | None = strawberry.field(default=None, description="The category it names, for a category suggestion.")
+
+
+@strawberry.type(name="ProductConnection", description="A page of a list, Relay style.")
+class ProductConnection(Connection[Product]):
+    listing: strawberry.Private[Listing | None] = None
+
+    @strawberry.field(description="Hit counts of this listing by category (its category filter left out), in stock and in total; computed only when asked for.")
+    async def facets(self, info: Info) -> ProductFacets:
+        assert self.listing is not None
+        counts = await count_facets(info.context.db, self.listing)
+        return ProductFacets(
+            total=counts.total,
+            total_is_exact=counts.exact,
+            in_stock=counts.in_stock,
+            categories=[CategoryFacet(category=Category.from_row(c.category), count=c.count) for c in counts.categories],
+        )
