@@ -81,7 +81,7 @@ class Query:
         self,
         info: Info,
         prefix: Annotated[str, strawberry.argument(description="What the shopper has typed so far; the last word may be incomplete.")],
-        first: Annotated[int, strawberry.argument(description="How many suggestions at most: 0 to 20, else BAD_USER_INPUT.")] = 8,
+        first: Annotated[int | None, strawberry.argument(description="How many suggestions at most: 0 to 20, else BAD_USER_INPUT; null means 8.")] = 8,
     ) -> list[SearchSuggestion]:
         currency = info.context.settings.currency
         return [
@@ -90,7 +90,7 @@ class Query:
                 product=Product.from_row(s.product, currency) if s.product is not None else None,
                 category=Category.from_row(s.category) if s.category is not None else None,
             )
-            for s in await suggest(info.context.db, prefix, first)
+            for s in await suggest(info.context.db, prefix, 8 if first is None else first)
         ]
 
     @strawberry.field(description="Every category, by name.")
