@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+
 import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names, so migrations can refer to them.
 NAMING = {
@@ -60,3 +68,52 @@ async def connect_raw(url: str) -> asyncpg.Connection:
         port=parsed.port,
         database=parsed.database,
     )
+
+
+async def listen_forever(
+    url: str,
+    channel: str,
+    heard: Callable[[str], None],
+    *,
+    ready: Callable[[], None] = lambda: None,
+    lost: Callable[[], None] = lambda: None,
+    first_delay: float = 0.1,
+    max_delay: float = 5.0,
+    check_every: float = 10.0,
+) -> None:
+    """LISTENs on `channel` until cancelled, calling `heard(payload)` for each notification.
+
+    A lost connection (a PostgreSQL restart, a killed backend) is noticed at once by its
+    termination callback, or at the latest by a `SELECT 1` every `check_every` seconds, and is
+    replaced, retrying with exponential backoff and jitter up to `max_delay`. `ready()` runs after
+    every successful LISTEN (what was announced while deaf must be looked for then), `lost()`
+    whenever the LISTEN ends.
+    """
+    failures = 0
+    while True:
+        ended = asyncio.Event()
+        connection: asyncpg.Connection | None = None
+        try:
+            connection = await asyncio.wait_for(connect_raw(url), max(check_every, 1.0))
+            connection.add_termination_listener(lambda _c: ended.set())
+            await connection.add_listener(channel, lambda _c, _pid, _ch, payload: heard(payload))
+            failures = 0
+            ready()
+            while not ended.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), check_every)
+                if not ended.is_set():
+                    await asyncio.wait_for(connection.fetchval("SELECT 1"), check_every)
+            log.warning("LISTEN %s: connection lost; listening again", channel)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 (the server may be down or restarting: try again)
+            log.warning("LISTEN %s failed; retrying", channel, exc_info=failures == 0)
+        finally:
+            lost()
+            if connection is not None and not connection.is_closed():
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(connection.close(), 1.0)
+        failures += 1
+        delay = min(max_delay, first_delay * 2 ** min(failures - 1, 10))
+        await asyncio.sleep(delay * random.uniform(0.5, 1.0))

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Remote calls between subgraphs: per-attempt timeout and attempts before giving up.
     internal_timeout: float = 3.0
     internal_attempts: int = 4
+    # The circuit per subgraph: opens after this many outages in a row, then probes once per cooldown
+    # (seconds), so a subgraph that is back is used again within about a cooldown.
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 1.0
 
     # The largest single wallet top-up (`SHOP_WALLET_MAX_TOP_UP`); more is INVALID_INPUT.
     wallet_max_top_up: Decimal = Decimal("1000000")

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from subgraphs.common.app import create_app
 from subgraphs.common.context import AppState
-from subgraphs.common.events import Relay
+from subgraphs.common.events import Relay, too_early
 from subgraphs.common.internal import InternalClient, Reply, internal
 from subgraphs.common.settings import Settings
 
@@ -25,9 +25,10 @@ ROUTES: dict[str, tuple[str, ...]] = {"order.status_changed": ("notifications",)
 
 
 async def events(state: AppState, body: dict[str, object]) -> Reply:
-    """Events from other subgraphs (delivery's status changes), each handled once."""
+    """Events from other subgraphs (delivery's status changes), each handled once, none too early."""
     if body.get("topic") == "delivery.status_changed":
-        await service.on_delivery_status(state.db, uuid.UUID(str(body["id"])), dict(body["payload"]))  # type: ignore[arg-type]
+        if not await service.on_delivery_status(state.db, uuid.UUID(str(body["id"])), dict(body["payload"])):  # type: ignore[arg-type]
+            return too_early("the order is not confirmed yet")
     return Reply(200, {"handled": True})
 
 
