@@ -58,16 +58,22 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def connect_raw(url: str) -> asyncpg.Connection:
+async def connect_raw(url: str, *, application_name: str | None = None) -> asyncpg.Connection:
     """A plain asyncpg connection (LISTEN, COPY, CREATE DATABASE) from a libpq-style URL."""
     parsed = make_url(url)
     return await asyncpg.connect(
+        server_settings={"application_name": application_name} if application_name else None,
         user=parsed.username,
         password=parsed.password or None,
         host=parsed.query.get("host") or parsed.host,
         port=parsed.port,
         database=parsed.database,
     )
+
+
+def listener_name(channel: str) -> str:
+    """The `application_name` of the connection that LISTENs on `channel` (operators find it in pg_stat_activity)."""
+    return f"listen {channel}"[:63]
 
 
 async def listen_forever(
@@ -94,7 +100,7 @@ async def listen_forever(
         ended = asyncio.Event()
         connection: asyncpg.Connection | None = None
         try:
-            connection = await asyncio.wait_for(connect_raw(url), max(check_every, 1.0))
+            connection = await asyncio.wait_for(connect_raw(url, application_name=listener_name(channel)), max(check_every, 1.0))
             connection.add_termination_listener(lambda _c: ended.set())
             await connection.add_listener(channel, lambda _c, _pid, _ch, payload: heard(payload))
             failures = 0
