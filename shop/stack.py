@@ -106,10 +106,7 @@ class Stack:
             ],
         )
 
-    async def start(self) -> None:
-        for name in self.subgraphs:
-            self._spawn_subgraph(name)
-        await asyncio.gather(*(self._wait(name, f"{self.settings.url(name)}/health") for name in self.subgraphs))
+    def _spawn_gateway(self) -> None:
         supergraph = render_supergraph(self.settings)
         gateway = ROUTER / "node_modules" / ".bin" / "hive-gateway"
         self._spawn(
@@ -117,6 +114,12 @@ class Stack:
             [str(gateway), "supergraph", str(supergraph), "--port", str(self.settings.port("gateway")), "--host", self.settings.host],
             cwd=ROUTER,
         )
+
+    async def start(self) -> None:
+        for name in self.subgraphs:
+            self._spawn_subgraph(name)
+        await asyncio.gather(*(self._wait(name, f"{self.settings.url(name)}/health") for name in self.subgraphs))
+        self._spawn_gateway()
         await self._wait("gateway", f"{self.settings.url('gateway')}/healthcheck")
 
     async def _wait(self, name: str, url: str, timeout: float = 60.0) -> None:
@@ -148,13 +151,17 @@ class Stack:
         self.processes.clear()
 
     def kill(self, name: str) -> None:
-        """SIGKILL one subgraph and all it started: no shutdown hooks, no goodbyes (crash tests)."""
+        """SIGKILL one subgraph (or the gateway) and all it started: no shutdown hooks, no goodbyes (crash tests)."""
         process = self.processes[name]
         _signal_group(process, signal.SIGKILL)
         process.wait()
 
     async def restart(self, name: str) -> None:
-        """Starts a subgraph again after `kill` and waits until it answers."""
+        """Starts a subgraph (or the gateway) again after `kill` and waits until it answers."""
+        if name == "gateway":
+            self._spawn_gateway()
+            await self._wait(name, f"{self.settings.url(name)}/healthcheck")
+            return
         self._spawn_subgraph(name)
         await self._wait(name, f"{self.settings.url(name)}/health")
 
