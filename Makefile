@@ -7,7 +7,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 PRODUCTS ?= 1000000
 
-.PHONY: install run test seed compose schemas bench clean
+.PHONY: install run test chaos seed compose schemas bench clean
 
 install: $(VENV)/.installed router/node_modules/.installed
 
@@ -33,6 +33,11 @@ run: install
 
 test: install tests/oidc/node_modules/.installed
 	$(PY) -m pytest
+
+# The chaos test for longer: faults for CHAOS_SECONDS (600 here, 40 in `make test`), figures in .data/chaos-report.json.
+CHAOS_SECONDS ?= 600
+chaos: install
+	CHAOS_SECONDS=$(CHAOS_SECONDS) $(PY) -m pytest -s -p no:cacheprovider tests/chaos
 
 seed: install
 	$(PY) -m shop seed --products $(PRODUCTS)

@@ -18,7 +18,7 @@ WALLET_TITLES = {"TOP_UP": "Wallet topped up", "PAYMENT": "Payment made", "REFUN
 
 
 async def unsettled(db: asyncpg.Connection) -> list[str]:
-    """Why the store is not at rest yet (empty once every saga and every event has gone through)."""
+    """Why the store is not at rest yet (empty once every saga, event and notification has gone through)."""
     reasons = []
     running = await db.fetchval("SELECT count(*) FROM orders.orders WHERE saga <> 'DONE' OR status = 'PENDING'")
     if running:
@@ -27,6 +27,9 @@ async def unsettled(db: asyncpg.Connection) -> list[str]:
         waiting = await db.fetchval(f"SELECT count(*) FROM {schema}.outbox WHERE published_at IS NULL")
         if waiting:
             reasons.append(f"{waiting} events in the {schema} outbox")
+    unsent = await db.fetchval("SELECT count(*) FROM notifications.notifications WHERE sent_at IS NULL")
+    if unsent:
+        reasons.append(f"{unsent} notifications not sent yet")
     return reasons
 
 

@@ -73,13 +73,15 @@ async def test_nothing_is_lost_and_nothing_is_stuck(
         else:
             found = await unsettled(db) + await violations(db, ledger, products, STOCK)
         statuses = Counter(dict(await db.fetch("SELECT status, count(*) FROM orders.orders GROUP BY status")))
+        reasons = dict(await db.fetch("SELECT failure_reason, count(*) FROM orders.orders WHERE status = 'FAILED' GROUP BY 1"))
     finally:
         await db.close()
 
     report = {
         "seed": SEED, "fault_seconds": SECONDS, "customers": CUSTOMERS,
         "faults": {"total": record.total, "kills": dict(record.kills), "database_crashes": record.database_crashes},
-        "orders": {"total": sum(statuses.values()), "by_final_status": dict(statuses), "placed_answers": dict(ledger.placed),
+        "orders": {"total": sum(statuses.values()), "by_final_status": dict(statuses), "failure_reasons": reasons,
+                   "placed_answers": dict(ledger.placed),
                    "cancels": dict(ledger.cancels)},
         "top_ups": len(ledger.top_ups), "delivery_moves": dict(ledger.moves), "client_retries": ledger.retries,
         "seconds_to_settle": {"orders_terminal": orders_settled, "everything": everything_settled},

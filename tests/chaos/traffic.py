@@ -129,10 +129,11 @@ async def administrator(admin: GraphQLClient, stop: asyncio.Event, ledger: Ledge
                 edges = ((body.get("data") or {}).get("orders") or {}).get("edges") or []
             except (httpx.HTTPError, ValueError):
                 edges = []
-            for edge in rng.sample(edges, min(len(edges), 3)):
+            # Every PENDING order is tried (its delivery may be queued already): that window is the point.
+            for edge in edges if status == "PENDING" else rng.sample(edges, min(len(edges), 3)):
                 node = edge["node"]
                 target = NEXT_MOVE.get((node["status"], node["deliveryMethod"]))
-                if target is None or rng.random() < 0.4:
+                if target is None or (status != "PENDING" and rng.random() < 0.4):
                     continue
                 try:
                     moved = (await admin.execute(MOVE, {"o": node["id"], "s": target})).get("data") or {}
