@@ -1,15 +1,19 @@
-"""The internal-call client: timeouts and outages retried with backoff, refusals not, a breaker per subgraph."""
+"""The internal-call client: timeouts and outages retried with backoff, refusals not, a breaker per subgraph;
+and the one development credential every process presents."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 
 from subgraphs.common.internal import SERVICE_HEADER, Breaker, InternalClient, RemoteUnavailable
-from subgraphs.common.settings import Settings
+from subgraphs.common.settings import Settings, created_once
 
 
 def client(settings: Settings, handler: httpx.MockTransport) -> InternalClient:
@@ -112,3 +116,12 @@ async def test_a_subgraph_that_is_back_is_called_again_soon(settings: Settings) 
             await asyncio.sleep(0.05)
     assert not remote.breaker("wallet").open
     await remote.aclose()
+
+
+def test_processes_starting_together_agree_on_one_development_credential(tmp_path: Path) -> None:
+    """Every subgraph may find the credential missing at once; all of them must read the same one."""
+    path = tmp_path / "keys" / "service-token"
+    with ThreadPoolExecutor(8) as pool:
+        seen = set(pool.map(lambda _: created_once(path, lambda: secrets.token_hex(8)), range(32)))
+    assert seen == {path.read_text()} and oct(path.stat().st_mode)[-3:] == "600"
+    assert [p.name for p in path.parent.iterdir()] == ["service-token"]  # no temporary left behind

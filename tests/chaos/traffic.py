@@ -98,7 +98,7 @@ async def customer(me: GraphQLClient, products: list[str], point: str, stop: asy
     """Buys until told to stop: a top-up now and then, a cart, an order, sometimes a cancel."""
     while not stop.is_set():
         if rng.random() < 0.5:
-            key, amount = unique("top"), Decimal(rng.randint(3, 15) * 100)
+            key, amount = unique("top"), Decimal(rng.randint(5, 30) * 100)
             await call(me, TOP_UP, {"a": str(amount), "k": key}, "topUpWallet", until=until, ledger=ledger)
             ledger.top_ups[key] = amount
         for product in rng.sample(products, rng.randint(1, 2)):
