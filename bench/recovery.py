@@ -39,6 +39,15 @@ PENDING_SECONDS = """
 SELECT extract(epoch FROM min(h2.at) - h1.at) FROM orders.order_status_history h1
 JOIN orders.order_status_history h2 ON h2.order_id = h1.order_id AND h2.status <> 'PENDING'
 WHERE h1.status = 'PENDING' GROUP BY h1.order_id, h1.at"""
+#: The saga steps of the three orders that stayed PENDING longest: where they waited.
+SLOWEST = """
+SELECT s.order_id::text, s.step, s.state, s.attempts, left(s.error, 80) AS error,
+       round(extract(epoch FROM s.updated_at - o.created_at)::numeric, 1)::float AS at_s
+FROM orders.saga_steps s JOIN orders.orders o ON o.id = s.order_id
+WHERE o.id IN (SELECT h1.order_id FROM orders.order_status_history h1
+               JOIN orders.order_status_history h2 ON h2.order_id = h1.order_id AND h2.status <> 'PENDING'
+               WHERE h1.status = 'PENDING' GROUP BY h1.order_id, h1.at ORDER BY min(h2.at) - h1.at DESC LIMIT 3)
+ORDER BY s.order_id, s.position"""
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
