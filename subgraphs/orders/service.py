@@ -150,11 +150,13 @@ async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any
     must be applied once the order is confirmed, not dropped.
     """
     target = DELIVERY_DRIVES.get(str(payload.get("status")))
+    if target is None:
+        return True  # a status that moves no order: nothing to apply, nothing to record
     async with db.begin() as session:
         order = await session.get(Order, uuid.UUID(str(payload["order_id"])), with_for_update=True)
         if order is not None and order.status == "PENDING":
             return False
-        if not await first_time(session, HandledEvent, event_id) or target is None or order is None:
+        if not await first_time(session, HandledEvent, event_id) or order is None:
             return True
         status, sources = target
         if order.status in sources:
