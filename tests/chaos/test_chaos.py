@@ -26,7 +26,8 @@ from .traffic import LOGIN, Ledger, administrator, call, customer, setup, sign_u
 SECONDS = float(os.environ.get("CHAOS_SECONDS", "40"))
 CUSTOMERS = int(os.environ.get("CHAOS_CUSTOMERS", "6"))
 SEED = int(os.environ.get("CHAOS_SEED", str(random.randrange(1 << 30))))
-PRODUCTS, STOCK = 6, 40
+#: Enough stock that customers compete for it without running the shelves empty in a long run.
+PRODUCTS, STOCK = 6, 20 + int(SECONDS)
 #: After the last fault heals, every order is terminal within this many seconds (the breaker
 #: probes within a second and recovery runs every two).
 ORDERS_SETTLE = 15.0
