@@ -100,16 +100,21 @@ async def listen_forever(
         ended = asyncio.Event()
         connection: asyncpg.Connection | None = None
         try:
-            connection = await asyncio.wait_for(connect_raw(url, application_name=listener_name(channel)), max(check_every, 1.0))
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancellation that
+            # coincides with the inner call's end, and stopping the relay would then wait forever.
+            async with asyncio.timeout(max(check_every, 1.0)):
+                connection = await connect_raw(url, application_name=listener_name(channel))
             connection.add_termination_listener(lambda _c: ended.set())
             await connection.add_listener(channel, lambda _c, _pid, _ch, payload: heard(payload))
             failures = 0
             ready()
             while not ended.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(ended.wait(), check_every)
+                    async with asyncio.timeout(check_every):
+                        await ended.wait()
                 if not ended.is_set():
-                    await asyncio.wait_for(connection.fetchval("SELECT 1"), check_every)
+                    async with asyncio.timeout(check_every):
+                        await connection.fetchval("SELECT 1")
             log.warning("LISTEN %s: connection lost; listening again", channel)
         except asyncio.CancelledError:
             raise
@@ -119,7 +124,8 @@ async def listen_forever(
             lost()
             if connection is not None and not connection.is_closed():
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(connection.close(), 1.0)
+                    async with asyncio.timeout(1.0):
+                        await connection.close()
         failures += 1
         delay = min(max_delay, first_delay * 2 ** min(failures - 1, 10))
         await asyncio.sleep(delay * random.uniform(0.5, 1.0))

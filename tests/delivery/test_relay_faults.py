@@ -120,4 +120,6 @@ async def test_a_lost_listen_connection_is_not_fatal_while_the_database_is_away(
     await asyncio.sleep(0.3)
     assert not task.done() and ready == []
     task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    async with asyncio.timeout(20):  # cancelling it must end it, whatever it was waiting on
+        await asyncio.gather(task, return_exceptions=True)
+    assert task.cancelled()
