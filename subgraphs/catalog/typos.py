@@ -5,7 +5,7 @@ symmetric-delete keys: the word and each deletion of one letter. A one-edit typo
 its word (a dropped, inserted or replaced letter, or two swapped neighbours: deleting one of the two
 from both leaves the same string), so candidates are a GIN lookup, checked by `catalog.one_edit`.
 
-A word of TYPO_MIN letters or more that is not itself a name word becomes `(word | c1 | c2 | c3)`:
+A word of TYPO_MIN letters or more (or one fewer: one may be dropped) that is not itself a name word becomes `(word | c1 | c2 | c3)`:
 itself (it may be a description word) and the most common candidates. A real word is never
 widened. The lookup is a scalar subquery inside the search statement, so it costs no statement.
 """
@@ -54,7 +54,7 @@ def _keys(word: str) -> ColumnElement[list[str]]:
 def word_query(term: str) -> ColumnElement[object]:
     """The tsquery of one term: itself, or for a long word not in the lexicon, it or its corrections."""
     word = term.strip(string.punctuation).lower()
-    if len(word) < TYPO_MIN or not word.isalpha():
+    if len(word) < TYPO_MIN - 1 or not word.isalpha():
         # "5.3", "t-shirt", "usb-c": parsed exactly as the whole search would have been.
         return func.websearch_to_tsquery(CONFIG, _literal(term))
     candidates = (
@@ -63,6 +63,8 @@ def word_query(term: str) -> ColumnElement[object]:
             L.c["keys"].op("&&")(_keys(word)),
             func.catalog.one_edit(L.c.word, _literal(word)),
             ~exists().where(L.c.word == _literal(word)),
+            # A four-letter typo may be a five-letter word with one letter dropped, nothing shorter.
+            *([func.length(L.c.word) >= TYPO_MIN] if len(word) < TYPO_MIN else []),
         )
         .order_by(L.c.products.desc(), L.c.word)
         .limit(CANDIDATES)
