@@ -10,7 +10,9 @@ the machine can do for a page without GraphQL, an ORM or a gateway.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -56,9 +58,10 @@ async def products(request: Request) -> Response:
     return Response(_page(rows), media_type="application/json")
 
 
-async def _lifespan(app: Starlette) -> Any:
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     url = os.environ["DATABASE_URL"]
-    app.state.pool = await asyncpg.create_pool(min_size=2, max_size=10, connect=lambda **_: connect_raw(url))
+    app.state.pool = await asyncpg.create_pool(min_size=2, max_size=10, connect=lambda *_, **__: connect_raw(url))
     yield
     await app.state.pool.close()
 

@@ -132,6 +132,21 @@ async def _replay(body: bytes, receive: Receive) -> Receive:
     return again
 
 
+async def _writing(app: Any, cache: ResponseCache, scope: Scope, receive: Receive, send: Send) -> None:
+    """A request that may write: the cache is emptied before its answer leaves, so whoever made the
+    change and reads next sees it (other processes hear of it by NOTIFY), and again when it ends."""
+
+    async def forgetting(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            cache.forget()
+        await send(message)
+
+    try:
+        await app(scope, receive, forgetting)
+    finally:
+        cache.forget()
+
+
 class CachedReads:
     """ASGI middleware: answers repeated anonymous reads from the process's `ResponseCache`."""
 
@@ -144,13 +159,10 @@ class CachedReads:
         if cache is None or scope["method"] != "POST":
             return await self.app(scope, receive, send)
         if scope["path"] != "/graphql":  # the saga's internal stock calls: they write
-            try:
-                return await self.app(scope, receive, send)
-            finally:
-                cache.forget()
+            return await _writing(self.app, cache, scope, receive, send)
         length = _header(scope, b"content-length")
-        if _header(scope, b"authorization") is not None or length is None or not length.isdigit() or int(length) > MAX_BODY:
-            return await self.app(scope, receive, send)
+        if length is None or not length.isdigit() or int(length) > MAX_BODY:
+            return await _writing(self.app, cache, scope, receive, send)
         body, more = b"", True
         while more and len(body) <= MAX_BODY:
             message = await receive()
@@ -158,10 +170,9 @@ class CachedReads:
                 return
             body, more = body + message.get("body", b""), message.get("more_body", False)
         if more or b"mutation" in body or b"subscription" in body:
-            try:
-                return await self.app(scope, await _replay(body, receive), send)
-            finally:
-                cache.forget()
+            return await _writing(self.app, cache, scope, await _replay(body, receive), send)
+        if _header(scope, b"authorization") is not None:  # signed in: neither served from nor kept
+            return await self.app(scope, await _replay(body, receive), send)
         key = b"\0".join((_header(scope, b"accept") or b"", _header(scope, b"content-type") or b"", body))
         if (entry := cache.get(key)) is not None:
             await send({"type": "http.response.start", "status": 200, "headers": entry[1]})
