@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     # entry lives anyway, `showcase_cache_entries` the most kept per process; off with `showcase_cache=False`.
     showcase_cache: bool = True
     showcase_cache_ttl: float = 30.0
-    showcase_cache_entries: int = 5000
+    showcase_cache_entries: int = 2000
 
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
