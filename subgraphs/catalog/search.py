@@ -42,7 +42,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, literal, literal_column, not_, select, text, true, tuple_
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import bad_user_input
 from subgraphs.common.ids import require_id
@@ -78,11 +78,11 @@ MODES = ("all", "words", "typo")
 
 
 @contextlib.asynccontextmanager
-async def reading(db: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session for reads only: autocommit spares the BEGIN and ROLLBACK round trips around them."""
-    async with db() as session:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
+async def reading(db: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncConnection]:
+    """A Core connection for reads only: no ORM session nor identity map around plain rows, and
+    autocommit spares the BEGIN and ROLLBACK round trips around them."""
+    async with db.kw["bind"].connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +242,7 @@ def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> S
     return select(*(both.c[name] for name in (*COLUMNS, "mode"))).order_by(both.c.part, *found_order).limit(_constant(limit, Integer))
 
 
-async def _fetch(session: AsyncSession, listing: Listing, mode: str, after: After | None, limit: int) -> list[Row[Any]]:
+async def _fetch(session: AsyncConnection, listing: Listing, mode: str, after: After | None, limit: int) -> list[Row[Any]]:
     if mode == "typo":
         await session.execute(TYPO_THRESHOLD)
     statement = _plain(listing, mode, after, limit) if mode == "all" else _searched(listing, mode, after, limit)

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     revocation_max_lag: float = 10.0
     revocation_feed: bool = True
 
+    # The catalog's cache of anonymous read responses (subgraphs/catalog/cache.py): forgotten on every
+    # product or category change (PostgreSQL NOTIFY); `showcase_cache_ttl` seconds is the longest an
+    # entry lives anyway, `showcase_cache_entries` the most kept per process; off with `showcase_cache=False`.
+    showcase_cache: bool = True
+    showcase_cache_ttl: float = 30.0
+    showcase_cache_entries: int = 2000
+
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
     # Failed sign-ins (and registrations of a taken email) from one client address per window, across all emails.
