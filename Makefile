@@ -9,7 +9,7 @@ PRODUCTS ?= 1000000
 # Operations per root field and role for `make fuzz` (`make test` runs 6); FUZZ_SEED=<n> draws another fixed set.
 FUZZ_EXAMPLES ?= 50
 
-.PHONY: install run test fuzz seed compose schemas bench clean chromium
+.PHONY: install run test fuzz chaos seed compose schemas bench clean chromium
 
 install: $(VENV)/.installed router/node_modules/.installed storefront/dist/index.html
 
@@ -62,6 +62,11 @@ test: install tests/oidc/node_modules/.installed chromium
 # The GraphQL fuzzer alone, longer: every query and mutation at the gateway, `_entities` at each subgraph.
 fuzz: install
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -q -s -rxX tests/security/fuzz
+
+# The chaos test for longer: faults for CHAOS_SECONDS (600 here, 40 in `make test`), figures in .data/chaos-report.json.
+CHAOS_SECONDS ?= 600
+chaos: install
+	CHAOS_SECONDS=$(CHAOS_SECONDS) $(PY) -m pytest -s -p no:cacheprovider tests/chaos
 
 seed: install
 	$(PY) -m shop seed --products $(PRODUCTS)

@@ -115,10 +115,7 @@ class Stack:
             env=env,
         )
 
-    async def start(self) -> None:
-        for name in self.subgraphs:
-            self._spawn_subgraph(name)
-        await asyncio.gather(*(self._wait(name, f"{self.settings.url(name)}/health") for name in self.subgraphs))
+    def _spawn_gateway(self) -> None:
         supergraph = render_supergraph(self.settings)
         gateway = ROUTER / "node_modules" / ".bin" / "hive-gateway"
         self._spawn(
@@ -126,6 +123,12 @@ class Stack:
             [str(gateway), "supergraph", str(supergraph), "--port", str(self.settings.port("gateway")), "--host", self.settings.host],
             cwd=ROUTER,
         )
+
+    async def start(self) -> None:
+        for name in self.subgraphs:
+            self._spawn_subgraph(name)
+        await asyncio.gather(*(self._wait(name, f"{self.settings.url(name)}/health") for name in self.subgraphs))
+        self._spawn_gateway()
         await self._wait("gateway", f"{self.settings.url('gateway')}/healthcheck")
         if self.storefront_port is not None:
             await self._start_storefront(self.storefront_port)
@@ -169,7 +172,7 @@ class Stack:
         self.processes.clear()
 
     def kill(self, name: str) -> None:
-        """SIGKILL one subgraph and all it started: no shutdown hooks, no goodbyes (crash tests)."""
+        """SIGKILL one subgraph (or the gateway) and all it started: no shutdown hooks, no goodbyes (crash tests)."""
         process = self.processes[name]
         _signal_group(process, signal.SIGKILL)
         process.wait()
@@ -180,7 +183,11 @@ class Stack:
         del self.processes[key]
 
     async def restart(self, name: str) -> None:
-        """Starts a subgraph again after `kill` and waits until it answers."""
+        """Starts a subgraph (or the gateway) again after `kill` and waits until it answers."""
+        if name == "gateway":
+            self._spawn_gateway()
+            await self._wait(name, f"{self.settings.url(name)}/healthcheck")
+            return
         self._spawn_subgraph(name)
         await self._wait(name, f"{self.settings.url(name)}/health")
 

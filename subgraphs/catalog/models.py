@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSVECTOR, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from subgraphs.common.db import schema_metadata
@@ -112,6 +112,22 @@ class Product(Base):
             "ix_products_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}, postgresql_where=LIVE
         ),
     )
+
+
+class LexiconWord(Base):
+    """A word of live product names, how many live products hold it, and its symmetric-delete keys.
+
+    Kept by triggers on products (migration 0003), in the writer's own transaction, so every writer
+    (the API, COPY in seed_bulk) keeps it alike. Typo search looks up keys here, not trigrams.
+    """
+
+    __tablename__ = "lexicon"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    products: Mapped[int] = mapped_column(Integer)
+    keys: Mapped[list[str]] = mapped_column(ARRAY(Text), Computed("catalog.word_keys(word)", persisted=True))
+
+    __table_args__ = (Index("ix_lexicon_keys", "keys", postgresql_using="gin"),)
 
 
 class ReservationState(enum.StrEnum):

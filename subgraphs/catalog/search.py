@@ -12,6 +12,10 @@ tier the newest product comes first:
     text  - the words are in name + description         (search_tsv @@ query, not in the name)
     typo  - only when no word matched: trigram word similarity on the name ('typo' <% name)
 
+Before any tier, each long query word that is no name word is widened to the name words one edit
+away (typos.py: a symmetric-delete lexicon, inside the same statement), so "headphnes" and
+"haedphones" find "headphones" in the name tier; trigrams remain for what that misses.
+
 The trade-off: within a tier, names with the word are not ordered by how well they match.
 
 How a search page is found (see `_searched`): the planner's guess of how common a word is can be
@@ -29,7 +33,6 @@ for 40k hits on a million products (bench/README.md).
 from __future__ import annotations
 
 import contextlib
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -39,13 +42,14 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, literal, literal_column, not_, select, text, true, tuple_
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import bad_user_input
 from subgraphs.common.ids import require_id
 from subgraphs.common.pagination import Page
 
 from .models import TS_CONFIG, Product
+from .typos import corrected, plain_words
 
 P = Product.__table__
 #: What a page shows: never the tsvectors, which are large and only for the WHERE clause.
@@ -54,7 +58,6 @@ SHOWN = tuple(P.c[name] for name in COLUMNS)
 SEARCHED = ("name_tsv", "search_tsv", "desc_tsv")
 MAX_SEARCH = 200
 WINDOW = 4000
-WORD = re.compile(r"\w+")
 CONFIG = literal_column(f"'{TS_CONFIG}'::regconfig")
 # pg_trgm's default word similarity (0.6) misses one dropped letter in a short word ("termos" for
 # "thermos": 0.57). Set for the connection (reads run without a transaction, so not LOCAL); only the
@@ -75,11 +78,11 @@ MODES = ("all", "words", "typo")
 
 
 @contextlib.asynccontextmanager
-async def reading(db: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session for reads only: autocommit spares the BEGIN and ROLLBACK round trips around them."""
-    async with db() as session:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
+async def reading(db: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncConnection]:
+    """A Core connection for reads only: no ORM session nor identity map around plain rows, and
+    autocommit spares the BEGIN and ROLLBACK round trips around them."""
+    async with db.kw["bind"].connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,28 +150,25 @@ def _constant(value: Any, type_: Any = String) -> ColumnElement[Any]:
     return bindparam(None, value, type_=type_, literal_execute=True)
 
 
-def _any_word(search: str) -> ColumnElement[Any] | None:
-    """Any one of the words, when the search is plain words (all required), else None.
-
-    For plain words, a hit outside the name tier has a word that is only in its description, so
-    `desc_tsv @@ (w1 | w2 ...)` is a safe pre-filter: for "mug", whose every hit has it in the name,
-    it proves the text tier empty from the index instead of reading every hit.
-    """
-    words = WORD.findall(search)
-    if not words or any(w.lower() == "or" for w in words) or '"' in search or re.search(r"(^|\s)-", search):
-        return None
-    return func.to_tsquery(CONFIG, _constant(" | ".join(words)))
+def _queries(search: str) -> tuple[ColumnElement[Any], ColumnElement[Any] | None]:
+    """The search's tsquery and, for plain words, any one word: both widened to typo corrections."""
+    terms = plain_words(search)
+    if terms is not None:
+        return corrected(terms)
+    # websearch syntax: "quoted phrases", `or`, `-excluded`; never a syntax error. Not corrected.
+    return func.websearch_to_tsquery(CONFIG, _constant(search)), None
 
 
 def _match(mode: str, search: str, c: Any) -> ColumnElement[bool]:
     """The WHERE clause of one search mode over columns `c` (the table's or a subquery's)."""
-    # websearch syntax: plain words are ANDed, "quoted phrases", `or`, `-excluded`; never a syntax error.
-    query = func.websearch_to_tsquery(CONFIG, _constant(search))
+    query, any_word = _queries(search)
     if mode == "name":
         return c.name_tsv.bool_op("@@")(query)
     if mode == "text":
-        any_word = _any_word(search)
         clauses = [c.search_tsv.bool_op("@@")(query), not_(c.name_tsv.bool_op("@@")(query))]
+        # For plain words a hit outside the name tier has a word only in its description, so
+        # `desc_tsv @@ (w1 | w2 ...)` is a safe pre-filter: for "mug", whose every hit has it in the
+        # name, it proves the text tier empty from the index instead of reading every hit.
         return and_(c.desc_tsv.bool_op("@@")(any_word), *clauses) if any_word is not None else and_(*clauses)
     if mode == "typo":
         # Word similarity: the typo is compared with the best-matching run of words in the name.
@@ -242,7 +242,7 @@ def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> S
     return select(*(both.c[name] for name in (*COLUMNS, "mode"))).order_by(both.c.part, *found_order).limit(_constant(limit, Integer))
 
 
-async def _fetch(session: AsyncSession, listing: Listing, mode: str, after: After | None, limit: int) -> list[Row[Any]]:
+async def _fetch(session: AsyncConnection, listing: Listing, mode: str, after: After | None, limit: int) -> list[Row[Any]]:
     if mode == "typo":
         await session.execute(TYPO_THRESHOLD)
     statement = _plain(listing, mode, after, limit) if mode == "all" else _searched(listing, mode, after, limit)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+
 import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names, so migrations can refer to them.
 NAMING = {
@@ -61,3 +69,63 @@ async def connect_raw(url: str, *, application_name: str | None = None) -> async
         database=parsed.database,
         server_settings={"application_name": application_name} if application_name else None,
     )
+
+
+def listener_name(channel: str) -> str:
+    """The `application_name` of the connection that LISTENs on `channel` (operators find it in pg_stat_activity)."""
+    return f"listen {channel}"[:63]
+
+
+async def listen_forever(
+    url: str,
+    channel: str,
+    heard: Callable[[str], None],
+    *,
+    ready: Callable[[], None] = lambda: None,
+    lost: Callable[[], None] = lambda: None,
+    first_delay: float = 0.1,
+    max_delay: float = 5.0,
+    check_every: float = 10.0,
+) -> None:
+    """LISTENs on `channel` until cancelled, calling `heard(payload)` for each notification.
+
+    A lost connection (a PostgreSQL restart, a killed backend) is noticed at once by its
+    termination callback, or at the latest by a `SELECT 1` every `check_every` seconds, and is
+    replaced, retrying with exponential backoff and jitter up to `max_delay`. `ready()` runs after
+    every successful LISTEN (what was announced while deaf must be looked for then), `lost()`
+    whenever the LISTEN ends.
+    """
+    failures = 0
+    while True:
+        ended = asyncio.Event()
+        connection: asyncpg.Connection | None = None
+        try:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancellation that
+            # coincides with the inner call's end, and stopping the relay would then wait forever.
+            async with asyncio.timeout(max(check_every, 1.0)):
+                connection = await connect_raw(url, application_name=listener_name(channel))
+            connection.add_termination_listener(lambda _c: ended.set())
+            await connection.add_listener(channel, lambda _c, _pid, _ch, payload: heard(payload))
+            failures = 0
+            ready()
+            while not ended.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(check_every):
+                        await ended.wait()
+                if not ended.is_set():
+                    async with asyncio.timeout(check_every):
+                        await connection.fetchval("SELECT 1")
+            log.warning("LISTEN %s: connection lost; listening again", channel)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 (the server may be down or restarting: try again)
+            log.warning("LISTEN %s failed; retrying", channel, exc_info=failures == 0)
+        finally:
+            lost()
+            if connection is not None and not connection.is_closed():
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(1.0):
+                        await connection.close()
+        failures += 1
+        delay = min(max_delay, first_delay * 2 ** min(failures - 1, 10))
+        await asyncio.sleep(delay * random.uniform(0.5, 1.0))

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from purgatory import AsyncCircuitBreakerFactory
-from purgatory.domain.model import OpenedState
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -84,12 +83,52 @@ class _Retryable(Exception):
     pass
 
 
+class _Open(Exception):
+    pass
+
+
+class Breaker:
+    """One subgraph's circuit: opens after `threshold` outages in a row, then lets one probe
+    through every `cooldown` seconds, and closes on the first answer.
+
+    The cooldown is short on purpose: a subgraph restarts in a second or two, and a long open
+    circuit would keep sagas waiting on a subgraph that is long back.
+    """
+
+    def __init__(self, threshold: int, cooldown: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.threshold, self.cooldown, self.clock = threshold, cooldown, clock
+        self.failures = 0
+        self.opened_at = 0.0
+
+    @property
+    def open(self) -> bool:
+        return self.failures >= self.threshold
+
+    def allow(self) -> bool:
+        """Whether a call may go out now: always while closed; one probe per cooldown while open."""
+        if not self.open:
+            return True
+        now = self.clock()
+        if now - self.opened_at < self.cooldown:
+            return False
+        self.opened_at = now  # this call is the probe; the others wait for its outcome or the next cooldown
+        return True
+
+    def succeeded(self) -> None:
+        self.failures = 0
+
+    def failed(self) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold:
+            self.opened_at = self.clock()
+
+
 class InternalClient:
     """Calls another subgraph with a timeout, retries with backoff and jitter, and a circuit breaker."""
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self.breakers = AsyncCircuitBreakerFactory(default_threshold=5, default_ttl=10.0)
+        self.breakers: dict[str, Breaker] = {}
         self.http = httpx.AsyncClient(
             timeout=settings.internal_timeout,
             headers={SERVICE_HEADER: settings.resolved_service_token()},
@@ -115,18 +154,33 @@ class InternalClient:
             ):
                 with attempt:
                     return await self._once(service, method, url, body)
-        except (_Retryable, OpenedState) as exc:
+        except (_Retryable, _Open) as exc:
             raise RemoteUnavailable(f"{service} unavailable: {exc}") from exc
         raise AssertionError("unreachable")
 
+    def breaker(self, service: str) -> Breaker:
+        """The circuit of one subgraph (made on first use)."""
+        if service not in self.breakers:
+            self.breakers[service] = Breaker(self.settings.breaker_threshold, self.settings.breaker_cooldown)
+        return self.breakers[service]
+
     async def _once(self, service: str, method: str, url: str, body: dict[str, Any] | None) -> Reply:
-        breaker = await self.breakers.get_breaker(service)
-        async with breaker:
-            try:
-                response = await self.http.request(method, url, json=body if method == "POST" else None)
-            except httpx.TransportError as exc:
-                raise _Retryable(str(exc)) from exc
-            if response.status_code >= 500 or response.status_code == 401:
-                # 401: a misconfigured credential is an outage, not a business answer.
-                raise _Retryable(f"HTTP {response.status_code}")
-        return Reply(response.status_code, response.json())
+        breaker = self.breaker(service)
+        if not breaker.allow():
+            raise _Open("circuit open")
+        try:
+            response = await self.http.request(method, url, json=body if method == "POST" else None)
+        except httpx.TransportError as exc:
+            breaker.failed()
+            raise _Retryable(str(exc)) from exc
+        if response.status_code >= 500 or response.status_code == 401:
+            # 401: a misconfigured credential is an outage, not a business answer.
+            breaker.failed()
+            raise _Retryable(f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError:  # not JSON: something other than a subgraph answered there
+            breaker.failed()
+            raise _Retryable(f"HTTP {response.status_code}, not JSON") from None
+        breaker.succeeded()
+        return Reply(response.status_code, body)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 import typing
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +53,10 @@ class Settings(BaseSettings):
     # Remote calls between subgraphs: per-attempt timeout and attempts before giving up.
     internal_timeout: float = 3.0
     internal_attempts: int = 4
+    # The circuit per subgraph: opens after this many outages in a row, then probes once per cooldown
+    # (seconds), so a subgraph that is back is used again within about a cooldown.
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 1.0
 
     # The largest single wallet top-up (`SHOP_WALLET_MAX_TOP_UP`); more is INVALID_INPUT.
     wallet_max_top_up: Decimal = Decimal("1000000")
@@ -70,6 +77,13 @@ class Settings(BaseSettings):
     revocation_poll_interval: float = 2.0
     revocation_max_lag: float = 10.0
     revocation_feed: bool = True
+
+    # The catalog's cache of anonymous read responses (subgraphs/catalog/cache.py): forgotten on every
+    # product or category change (PostgreSQL NOTIFY); `showcase_cache_ttl` seconds is the longest an
+    # entry lives anyway, `showcase_cache_entries` the most kept per process; off with `showcase_cache=False`.
+    showcase_cache: bool = True
+    showcase_cache_ttl: float = 30.0
+    showcase_cache_entries: int = 2000
 
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
@@ -149,17 +163,32 @@ class Settings(BaseSettings):
         return self.service_token or _development_token(self.data_dir)
 
 
+def created_once(path: Path, make: Callable[[], str]) -> str:
+    """The file's content, writing `make()` into it first if it does not exist yet.
+
+    Every subgraph starts at once and each may find the file missing: the content is written to a
+    private temporary file and hard-linked into place, which fails when another process got there
+    first, so all of them end up reading the one winner's content, never a half-written file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(make())  # mkstemp made it 0600
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    return path.read_text()
+
+
 @lru_cache
 def _development_token(data_dir: Path) -> str:
     """Read once per process: every internal call, on both sides, presents or checks it."""
-    path = data_dir / "keys" / "service-token"
-    if not path.exists():
-        import secrets
+    import secrets
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return created_once(data_dir / "keys" / "service-token", lambda: secrets.token_urlsafe(32)).strip()
 
 
 def _json(value: str) -> Any:

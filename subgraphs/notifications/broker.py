@@ -16,10 +16,9 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
+from subgraphs.common.db import listen_forever
 from subgraphs.common.ids import parse_id
-from subgraphs.common.db import connect_raw
 
 from . import service
 from .models import Notification
@@ -31,7 +30,8 @@ Accept = Callable[[Notification], bool]
 
 
 class Broker:
-    """One per process: a dedicated LISTEN connection (reconnected when lost) and local queues."""
+    """One per process: a dedicated LISTEN connection (reconnected with backoff when lost, e.g. by a
+    database restart) and local queues."""
 
     def __init__(self, database_url: str, db: Db, *, reconnect_delay: float = 1.0, queue_size: int = 100) -> None:
         self.database_url, self.db = database_url, db
@@ -66,28 +66,12 @@ class Broker:
             del self.subscribers[queue]
 
     async def _listen(self) -> None:
-        while True:
-            lost = asyncio.Event()
-            connection = None
-            try:
-                connection = await connect_raw(self.database_url)
-                connection.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await connection.add_listener(service.CHANNEL, self._heard)
-                self.listening.set()
-                await lost.wait()
-                log.warning("notifications LISTEN connection lost; reconnecting")
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("notifications cannot LISTEN; retrying", exc_info=True)
-            finally:
-                self.listening.clear()
-                if connection is not None and not connection.is_closed():
-                    with contextlib.suppress(Exception):
-                        await connection.close()
-            await asyncio.sleep(self.reconnect_delay)
+        await listen_forever(
+            self.database_url, service.CHANNEL, self._heard, ready=self.listening.set, lost=self.listening.clear,
+            first_delay=self.reconnect_delay / 10, max_delay=max(self.reconnect_delay, 5.0),
+        )
 
-    def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _heard(self, payload: str) -> None:
         if self.subscribers:  # nobody here is listening: no need to read it
             self._heard_ids.put_nowait(payload)
 

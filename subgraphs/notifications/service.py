@@ -77,7 +77,8 @@ async def handle_event(db: Db, event_id: uuid.UUID, topic: str, payload: dict[st
     """Stores the event's notification once; the new id, or None (replayed, or nobody to notify)."""
     columns = describe(topic, payload, currency)
     async with db.begin() as session:
-        if not await first_time(session, HandledEvent, event_id) or columns is None:
+        # A topic that notifies nobody is not recorded: only what is applied is marked handled.
+        if columns is None or not await first_time(session, HandledEvent, event_id):
             return None
         return await add(session, event_id=event_id, **columns)
 

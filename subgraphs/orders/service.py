@@ -141,16 +141,26 @@ async def begin_cancel(db: Db, remote: Remote, order: Order) -> None:
         )
 
 
-async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any]) -> None:
-    """Moves an order along with its delivery, once per event, and only forward."""
+async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any]) -> bool:
+    """Moves an order along with its delivery, once per event, and only forward.
+
+    False, recording nothing, while the order is still PENDING: the saga queues the delivery
+    before it confirms the order, so an admin may move the parcel in between, and that event
+    must be applied once the order is confirmed, not dropped.
+    """
     target = DELIVERY_DRIVES.get(str(payload.get("status")))
+    if target is None:
+        return True  # a status that moves no order: nothing to apply, nothing to record
     async with db.begin() as session:
-        if not await first_time(session, HandledEvent, event_id) or target is None:
-            return
         order = await session.get(Order, parse_id(payload.get("order_id")), with_for_update=True)
+        if order is not None and order.status == "PENDING":
+            return False
+        if not await first_time(session, HandledEvent, event_id) or order is None:
+            return True
         status, sources = target
-        if order is not None and order.status in sources:
+        if order.status in sources:
             await set_status(session, order, status, f"delivery {str(payload['status']).lower().replace('_', ' ')}")
+    return True
 
 
 async def place_order(db: Db, remote: Remote, *, user_id: uuid.UUID, currency: str, input: Any) -> Order:

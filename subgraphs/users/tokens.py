@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
 
-from subgraphs.common.settings import Settings
+from subgraphs.common.settings import Settings, created_once
 
 
 def _thumbprint(jwk: dict[str, Any]) -> str:
@@ -42,12 +42,7 @@ def public_pem(private_pem: str) -> str:
 
 def development_key(data_dir: Path) -> str:
     """The development signing key, generated once into the data folder."""
-    path = data_dir / "keys" / "jwt-ed25519.pem"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate_pem())
-        path.chmod(0o600)
-    return path.read_text()
+    return created_once(data_dir / "keys" / "jwt-ed25519.pem", generate_pem)
 
 
 @dataclass(frozen=True)

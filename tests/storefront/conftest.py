@@ -67,21 +67,22 @@ def oidc(storefront_url: str) -> Iterator[OidcServer]:
 
 @pytest.fixture(scope="package")
 def stack_environment(storefront_url: str, storefront_port: int, oidc: OidcServer) -> Iterator[None]:
-    """What the stack's processes read: the gateway's CORS allow-list and the external provider."""
+    """What the stack's processes read: the external provider (the CORS allow-list travels in the settings)."""
     provider = {"id": "test", "name": "Test OIDC", "issuer": oidc.issuer, "client_id": oidc.client_id, "client_secret": oidc.client_secret}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SHOP_CORS_ORIGINS", f"{storefront_url},http://localhost:{storefront_port}")
         patch.setenv("SHOP_OIDC_PROVIDERS", json.dumps([provider]))
         patch.setenv("SHOP_OIDC_REDIRECT_URIS", json.dumps([f"{storefront_url}/auth/callback"]))
         yield
 
 
 @pytest.fixture(scope="package")
-async def store(e2e_settings: Settings, stack_environment: None, storefront_port: int) -> AsyncIterator[Stack]:
+async def store(e2e_settings: Settings, stack_environment: None, storefront_url: str, storefront_port: int) -> AsyncIterator[Stack]:
     """The whole store and the storefront's static server, as `make run` starts them."""
     assert e2e_settings.database_url
-    await prepare(e2e_settings, e2e_settings.database_url)
-    async with Stack(e2e_settings, e2e_settings.database_url, quiet=True, storefront_port=storefront_port) as stack:
+    # The stack hands the gateway its allow-list from the settings (read before this environment was set).
+    settings = e2e_settings.model_copy(update={"cors_origins": [storefront_url, f"http://localhost:{storefront_port}"]})
+    await prepare(settings, e2e_settings.database_url)
+    async with Stack(settings, e2e_settings.database_url, quiet=True, storefront_port=storefront_port) as stack:
         yield stack
 
 

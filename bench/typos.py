@@ -1,0 +1,142 @@
+"""Typo recall and search speed at the SQL layer: the catalog's own query vs naive ones, same run.
+
+    python -m bench.typos --products 1000000
+
+Uses the benchmark database of bench/catalog.py (seeded if short). Recall: for many name words of
+five letters or more (the most common, Russian and English, and rare series names), typos of each
+kind at random positions; a hit is a first page (20) holding a product with the intended word. Speed:
+distinct requests one after another on one connection each side, as a ratio to the naive query run
+in the same loop (so the machine's load cancels out): a trigram query for typos, `ts_rank` over all
+hits for common words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.catalog import prepare
+from subgraphs.catalog.search import Listing, cursor_key, list_products
+from subgraphs.common.db import async_url, create_engine, session_factory
+from subgraphs.common.pagination import Page
+
+KINDS = ("dropped", "inserted", "replaced", "swapped")
+NAIVE_TRIGRAM = text(
+    "SELECT id, name FROM catalog.products WHERE deleted_at IS NULL AND :q <% name "
+    "ORDER BY word_similarity(:q, name) DESC LIMIT 20"
+)
+NAIVE_RANKED = text(
+    "SELECT id, name FROM catalog.products WHERE deleted_at IS NULL AND search_tsv @@ websearch_to_tsquery('russian', :q) "
+    "ORDER BY ts_rank(search_tsv, websearch_to_tsquery('russian', :q)) DESC LIMIT 20"
+)
+
+
+def typo(word: str, kind: str, rng: random.Random) -> str:
+    """One typo of `kind` at a random position (never the first letter, as shoppers rarely miss it)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz" if word.isascii() else "абвгдежзийклмнопрстуфхцчшщыьэюя"
+    i = rng.randrange(1, len(word) - 1)
+    letter = rng.choice([c for c in alphabet if c != word[i]])
+    if kind == "dropped":
+        return word[:i] + word[i + 1 :]
+    if kind == "inserted":
+        return word[:i] + letter + word[i:]
+    if kind == "replaced":
+        return word[:i] + letter + word[i + 1 :]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :] if word[i] != word[i + 1] else word[:i] + letter + word[i:]
+
+
+async def _words(session: Any, rng: random.Random) -> tuple[list[str], set[str]]:
+    """The 60 most common alphabetic name words of 5+ letters, 20 rare ones, and the whole lexicon."""
+    lexicon = {w for (w,) in await session.execute(text("SELECT word FROM catalog.lexicon"))}
+    rows = (await session.execute(text("SELECT word, products FROM catalog.lexicon WHERE length(word) >= 5 ORDER BY products DESC"))).all()
+    alphabetic = [w for w, _ in rows if w.isalpha()]
+    return alphabetic[:60] + rng.sample(alphabetic[200:], 20), lexicon
+
+
+async def _timed(runs: list[Callable[[], Awaitable[Any]]]) -> float:
+    started = time.perf_counter()
+    for run in runs:
+        await run()
+    return time.perf_counter() - started
+
+
+async def main(url: str, per_kind: int) -> None:
+    engine = create_engine(async_url(url), pool_size=2)
+    db = session_factory(engine)
+    rng = random.Random(7)
+    async with db() as session:
+        words, lexicon = await _words(session, rng)
+
+    async def page(search: str, sort: str | None = None, after: list[Any] | None = None) -> list[Any]:
+        return await list_products(db, Listing.of(sort, search, None, False), Page(20, after))
+
+    found: Counter[tuple[str, str]] = Counter()
+    tried: Counter[tuple[str, str]] = Counter()
+    real = 0
+    samples: list[str] = []
+    for word in words:
+        language = "EN" if word.isascii() else "RU"
+        for kind in KINDS:
+            for _ in range(per_kind):
+                mistyped = typo(word, kind, rng)
+                if mistyped in lexicon:
+                    real += 1  # a real word is searched as itself, not corrected
+                    continue
+                rows = await page(mistyped)
+                tried[language, kind] += 1
+                found[language, kind] += any(word in re.findall(r"\w+", r.name.lower()) for r in rows[:20])
+                samples.append(mistyped)
+    print(f"| typo recall ({len(words)} words, {per_kind} per kind; {real} typos were real words, skipped) | found |")
+    print("|---|---:|")
+    for language in ("EN", "RU"):
+        for kind in KINDS:
+            n = tried[language, kind]
+            print(f"| {language} {kind} ({n}) | {found[language, kind] / max(n, 1):.1%} |")
+    print(f"| all ({sum(tried.values())}) | {sum(found.values()) / max(sum(tried.values()), 1):.1%} |")
+
+    async def naive(statement: Any, q: str) -> None:
+        async with db() as session:
+            (await session.execute(statement, {"q": q})).all()
+
+    speed = rng.sample(samples, min(60, len(samples)))
+    ours = await _timed([lambda q=q: page(q) for q in speed])
+    theirs = await _timed([lambda q=q: naive(NAIVE_TRIGRAM, q) for q in speed])
+    print(f"\n| line (distinct requests, serial) | ours ms | naive ms | ratio |\n|---|---:|---:|---:|")
+    print(f"| typo search vs trigram ({len(speed)}) | {ours / len(speed) * 1000:.1f} | {theirs / len(speed) * 1000:.1f} | {theirs / ours:.1f}x |")
+
+    common = words[:20]
+    naive_ranked = await _timed([lambda q=q: naive(NAIVE_RANKED, q) for q in common])
+    for sort in ("RELEVANCE", "PRICE_ASC", "PRICE_DESC", "NAME"):
+        ours = await _timed([lambda q=q: page(q, sort) for q in common])
+        line = f"common word, {sort} vs ts_rank ({len(common)})"
+        print(f"| {line} | {ours / 20 * 1000:.1f} | {naive_ranked / 20 * 1000:.1f} | {naive_ranked / ours:.1f}x |")
+    # Deep pages: the fifth page of each word (cursors from the pages before), against the first.
+    for sort in ("RELEVANCE", "PRICE_ASC"):
+        cursors = []
+        for q in common:
+            after = None
+            for _ in range(4):
+                rows = await page(q, sort, after)
+                after = cursor_key(Listing.of(sort, q, None, False), rows[19])
+            cursors.append((q, after))
+        first = await _timed([lambda q=q: page(q, sort) for q, _ in cursors])
+        deep = await _timed([lambda q=q, a=a: page(q, sort, a) for q, a in cursors])
+        print(f"| page 5 / page 1, {sort} | {deep / 20 * 1000:.1f} | {first / 20 * 1000:.1f} | deep/first {first / deep:.2f} |")
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--per-kind", type=int, default=3, help="typos of each kind per word")
+    args = parser.parse_args()
+    url, _handle = prepare(args.products)  # the handle keeps an embedded server up until the end
+    asyncio.run(main(url, args.per_kind))

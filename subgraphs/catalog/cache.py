@@ -1,0 +1,198 @@
+"""A cache of anonymous read responses, in front of the catalog's GraphQL view.
+
+Who may be served from it: a POST to `/graphql` without an `Authorization` header, whose body
+names neither a mutation nor a subscription. A request with a token is never answered from the
+cache and its answer is never kept, so what a signed-in caller sees reaches nobody else. Only a
+200 JSON answer without `errors` is kept, keyed by the exact body (query and variables).
+
+Why in the subgraph, not in the gateway: the subgraph hears of every change from the database it
+reads (a NOTIFY sent at commit by triggers on products and categories, migration 0004), in every
+process and replica, including stock taken by the order saga's reservations; the gateway would
+need its own channel to the database and its own idea of who is anonymous.
+
+Freshness: a notice empties the cache and bumps its generation. A response is kept only if the
+generation did not move while it was computed, so an answer read before a change that is stored
+after the notice is dropped. While the LISTEN connection is down (or not yet up) nothing is
+served nor kept; on reconnecting the cache starts empty, since notices may have been missed.
+A write through this process (a mutation, an internal stock call) also empties it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+from subgraphs.common.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "catalog_showcase"
+KEY = "showcase_cache"
+MAX_BODY = 32 * 1024  # larger requests are passed through untouched
+HEARTBEAT = 1.0  # seconds between checks that the LISTEN connection still answers
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Entry = tuple[float, list[tuple[bytes, bytes]], bytes]
+
+
+class ResponseCache:
+    """The entries of one process, and the LISTEN connection that tells it when to forget them."""
+
+    def __init__(self, settings: Settings, connect: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
+        self.ttl, self.capacity = settings.showcase_cache_ttl, settings.showcase_cache_entries
+        self.connect = connect
+        self.entries: OrderedDict[bytes, Entry] = OrderedDict()
+        self.generation = 0
+        self.listening = False
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    def get(self, key: bytes) -> Entry | None:
+        entry = self.entries.get(key) if self.listening else None
+        if entry is not None and entry[0] < time.monotonic():
+            self.entries.pop(key, None)
+            return None
+        return entry
+
+    def put(self, key: bytes, generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """Keeps an answer computed during `generation`, unless the showcase changed meanwhile."""
+        if not self.listening or generation != self.generation:
+            return
+        self.entries[key] = (time.monotonic() + self.ttl, headers, body)
+        while len(self.entries) > self.capacity:
+            self.entries.popitem(last=False)
+
+    def forget(self, *_: Any) -> None:
+        self.generation += 1
+        self.entries.clear()
+
+    async def start(self, *, wait: float = 5.0) -> None:
+        self._task = asyncio.create_task(self._listen(), name="showcase-cache-listen")
+        with contextlib.suppress(TimeoutError):  # without the database yet: serve uncached meanwhile
+            await asyncio.wait_for(self._ready.wait(), wait)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def _lost(self, *_: Any) -> None:
+        self.listening = False
+        self.forget()
+
+    async def _listen(self) -> None:
+        while True:
+            connection = None
+            try:
+                connection = await self.connect()
+                connection.add_termination_listener(self._lost)
+                await connection.add_listener(CHANNEL, self.forget)
+                self.forget()  # what changed while nobody listened
+                self.listening = True
+                self._ready.set()
+                while True:  # a silent dead connection shows as a failed heartbeat
+                    await asyncio.sleep(HEARTBEAT)
+                    await asyncio.wait_for(connection.fetchval("SELECT 1"), HEARTBEAT)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("showcase cache LISTEN lost or refused (%s); serving uncached until it is back", exc)
+            finally:
+                self._lost()
+                if connection is not None and not connection.is_closed():
+                    with contextlib.suppress(Exception):
+                        await asyncio.wait_for(connection.close(), 1.0)
+            await asyncio.sleep(HEARTBEAT)
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    return next((value for key, value in scope["headers"] if key == name), None)
+
+
+async def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands the app the body already read, then the rest of the connection's messages."""
+    sent = False
+
+    async def again() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return again
+
+
+async def _writing(app: Any, cache: ResponseCache, scope: Scope, receive: Receive, send: Send) -> None:
+    """A request that may write: the cache is emptied before its answer leaves, so whoever made the
+    change and reads next sees it (other processes hear of it by NOTIFY), and again when it ends."""
+
+    async def forgetting(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            cache.forget()
+        await send(message)
+
+    try:
+        await app(scope, receive, forgetting)
+    finally:
+        cache.forget()
+
+
+class CachedReads:
+    """ASGI middleware: answers repeated anonymous reads from the process's `ResponseCache`."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = getattr(scope.get("app"), "state", None) if scope["type"] == "http" else None
+        cache: ResponseCache | None = getattr(getattr(state, "shop", None), "extras", {}).get(KEY)
+        if cache is None or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        if scope["path"] != "/graphql":  # the saga's internal stock calls: they write
+            return await _writing(self.app, cache, scope, receive, send)
+        length = _header(scope, b"content-length")
+        if length is None or not length.isdigit() or int(length) > MAX_BODY:
+            return await _writing(self.app, cache, scope, receive, send)
+        body, more = b"", True
+        while more and len(body) <= MAX_BODY:
+            message = await receive()
+            if message["type"] != "http.request":  # the client left before sending it all
+                return
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        if more or b"mutation" in body or b"subscription" in body:
+            return await _writing(self.app, cache, scope, await _replay(body, receive), send)
+        if _header(scope, b"authorization") is not None:  # signed in: neither served from nor kept
+            return await self.app(scope, await _replay(body, receive), send)
+        key = b"\0".join((_header(scope, b"accept") or b"", _header(scope, b"content-type") or b"", body))
+        if (entry := cache.get(key)) is not None:
+            await send({"type": "http.response.start", "status": 200, "headers": entry[1]})
+            return await send({"type": "http.response.body", "body": entry[2]})
+        await self._compute(cache, key, scope, await _replay(body, receive), send)
+
+    async def _compute(self, cache: ResponseCache, key: bytes, scope: Scope, receive: Receive, send: Send) -> None:
+        generation, status, headers, chunks = cache.generation, 0, [], []
+
+        async def capture(message: dict[str, Any]) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status, headers = message["status"], list(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        answer = b"".join(chunks)
+        names = {name.lower(): value for name, value in headers}
+        if status == 200 and names.get(b"content-type", b"").startswith(b"application/json") and b"set-cookie" not in names:
+            if b'"errors"' not in answer:
+                cache.put(key, generation, headers, answer)

@@ -1,0 +1,115 @@
+"""The response cache of anonymous reads, in-process: what it keeps, what it never keeps, how it forgets."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+
+from subgraphs.catalog.app import build
+from subgraphs.catalog.cache import KEY, ResponseCache
+from subgraphs.common.settings import Settings
+from tests.conftest import GraphQLClient, serve, unique
+
+CATEGORIES = "{ categories { id slug } }"
+CREATE_CATEGORY = "mutation($n: String!, $s: String!) { createCategory(input: {name: $n, slug: $s}) { category { id } errors { code } } }"
+
+
+def cache_of(app: Starlette) -> ResponseCache:
+    cache: ResponseCache = app.state.shop.extras[KEY]
+    return cache
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+async def slugs(client: GraphQLClient) -> set[str]:
+    return {c["slug"] for c in (await client.data(CATEGORIES))["categories"]}
+
+
+@pytest.fixture
+async def replica(settings: Settings) -> AsyncIterator[tuple[Starlette, GraphQLClient]]:
+    """A second catalog process on the same database, as another replica or worker would be."""
+    app = build(settings)
+    async with serve(app) as http:
+        await eventually(lambda: asyncio.sleep(0, cache_of(app).listening))
+        yield app, GraphQLClient(http)
+
+
+async def test_anonymous_reads_are_kept_and_signed_in_ones_never(
+    catalog_app: tuple[Starlette, GraphQLClient], admin_client: GraphQLClient
+) -> None:
+    app, catalog = catalog_app
+    cache = cache_of(app)
+    await eventually(lambda: asyncio.sleep(0, cache.listening))
+    query = "{ categories { id name } }"
+    cache.forget()
+    await admin_client.data(query)
+    assert cache.entries == {}, "a signed-in caller's answer was kept"
+    first = await catalog.execute(query)
+    assert len(cache.entries) == 1 and await catalog.execute(query) == first
+
+
+async def test_a_token_is_never_answered_from_the_cache(catalog_app: tuple[Starlette, GraphQLClient]) -> None:
+    _, catalog = catalog_app
+    assert not (await catalog.execute(CATEGORIES)).get("errors")  # now kept for anonymous callers
+    refused = await catalog.as_("not-a-token").execute(CATEGORIES)
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_errors_and_mutations_are_not_kept(catalog_app: tuple[Starlette, GraphQLClient]) -> None:
+    app, catalog = catalog_app
+    cache = cache_of(app)
+    cache.forget()
+    assert (await catalog.execute("{ products(first: -1) { edges { cursor } } }")).get("errors")
+    assert (await catalog.execute(CREATE_CATEGORY, {"n": "X", "s": unique("cat")})).get("errors")
+    assert cache.entries == {}
+
+
+async def test_a_change_made_anywhere_reaches_every_process(
+    catalog_app: tuple[Starlette, GraphQLClient], replica: tuple[Starlette, GraphQLClient],
+    admin_client: GraphQLClient, catalog_engine: AsyncEngine,
+) -> None:
+    (_, here), (_, there) = catalog_app, replica
+    before = await slugs(there)
+    assert await slugs(there) == before  # kept in the replica now
+    slug = unique("cat")
+    assert (await admin_client.data(CREATE_CATEGORY, {"n": "Fresh", "s": slug}))["createCategory"]["errors"] == []
+
+    async def seen_there() -> bool:
+        return slug in await slugs(there)
+
+    await eventually(seen_there)
+    # A change by plain SQL (as the saga's stock reservations make) is heard too.
+    async with catalog_engine.begin() as connection:
+        await connection.execute(text("UPDATE catalog.categories SET name = 'Renamed' WHERE slug = :s"), {"s": slug})
+
+    async def renamed() -> bool:
+        rows = (await here.data("{ categories { slug name } }"))["categories"]
+        return any(c["slug"] == slug and c["name"] == "Renamed" for c in rows)
+
+    await eventually(renamed)
+
+
+async def test_nothing_is_served_while_the_listener_is_down(
+    replica: tuple[Starlette, GraphQLClient], catalog_engine: AsyncEngine
+) -> None:
+    app, there = replica
+    cache = cache_of(app)
+    await there.data(CATEGORIES)
+    async with catalog_engine.connect() as connection:
+        await connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'catalog-showcase' AND pid <> pg_backend_pid()")
+        )
+    await eventually(lambda: asyncio.sleep(0, not cache.listening or cache.entries == {}))
+    await eventually(lambda: asyncio.sleep(0, cache.listening))  # back, and starting empty
+    assert await there.data(CATEGORIES)
