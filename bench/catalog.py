@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -35,6 +33,8 @@ from subgraphs.catalog.seed import seed_bulk
 from subgraphs.common.migrations import upgrade
 from subgraphs.common.pagination import encode_cursor
 from subgraphs.common.settings import ROOT
+
+from . import serving
 
 console = Console()
 PAGE = "query($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) { products(first: $first, after: $after, filter: $filter, sort: $sort) { edges { cursor node { id name price { amount currency } stock category { id name } } } pageInfo { hasNextPage endCursor } } }"
@@ -110,19 +110,7 @@ def scenarios(facts: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     # The catalog alone, asked anonymously: no users beside it to learn of ended sessions from, and none needed.
-    env = {**os.environ, "DATABASE_URL": url, "SHOP_REVOCATION_FEED": "false"}
-    command = [sys.executable, "-m", "uvicorn", "subgraphs.catalog.app:app", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
-    for _ in range(100):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("the catalog subgraph did not start")
+    return serving.serve("catalog", port, {"DATABASE_URL": url, "SHOP_REVOCATION_FEED": "false"}, workers=workers, attempts=100)
 
 
 def check(endpoint: str, variables: dict[str, Any]) -> int:

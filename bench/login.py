@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from typing import Any
@@ -26,24 +24,14 @@ from shop.migrate import migrate_all
 from shop.postgres import ensure_database, server_url
 from subgraphs.common.settings import ROOT
 
+from . import serving
+
 LOGIN = "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken errors { code } } }"
 REGISTER = 'mutation($e: String!) { register(input: {email: $e, password: "correct horse", displayName: "Bench"}) { errors { code } } }'
 
 
 def serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": database_url, "SHOP_DATA_DIR": str(ROOT / ".data" / "bench")}
-    command = [sys.executable, "-m", "uvicorn", "subgraphs.users.app:app", "--host", "127.0.0.1", "--port", str(port),
-               "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
-    for _ in range(150):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("the users subgraph did not start")
+    return serving.serve("users", port, {"DATABASE_URL": database_url, "SHOP_DATA_DIR": str(ROOT / ".data" / "bench")})
 
 
 async def login(http: httpx.AsyncClient, url: str, email: str, password: str, client: str) -> tuple[str | None, float]:
