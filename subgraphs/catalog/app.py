@@ -12,6 +12,8 @@ from subgraphs.common.db import connect_raw
 from subgraphs.common.settings import Settings
 
 from .cache import KEY, CachedReads, ResponseCache
+from .categories import KEY as CATEGORIES
+from .categories import CategoryMap
 from .internal import routes
 from .schema import schema
 
@@ -30,9 +32,25 @@ async def stop_cache(state: AppState) -> None:
         await cache.stop()
 
 
+async def start_categories(state: AppState) -> None:
+    """The in-memory categories that name each product's category on a page without a query."""
+    if not state.settings.database_url:
+        return
+    connect = functools.partial(connect_raw, state.settings.database_url, application_name="catalog-categories")
+    categories = state.extras[CATEGORIES] = CategoryMap(connect)
+    await categories.start()
+
+
+async def stop_categories(state: AppState) -> None:
+    if (categories := state.extras.pop(CATEGORIES, None)) is not None:
+        await categories.stop()
+
+
 def build(settings: Settings | None = None) -> Starlette:
     """The app: GraphQL plus the saga's internal routes; settings are read at startup unless given."""
-    app = create_app("catalog", schema, settings=settings, routes=routes, on_startup=[start_cache], on_shutdown=[stop_cache])
+    app = create_app(
+        "catalog", schema, settings=settings, routes=routes, on_startup=[start_cache, start_categories], on_shutdown=[stop_cache, stop_categories]
+    )
     app.add_middleware(CachedReads)  # outermost: a hit costs no more than this
     return app
 

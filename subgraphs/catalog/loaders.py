@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+import asyncpg
 from aiodataloader import DataLoader
 from sqlalchemy import func, select
 from sqlalchemy.engine import Row
@@ -18,6 +19,23 @@ if TYPE_CHECKING:
 
 C = Category.__table__
 P = Product.__table__
+
+
+class CategoryRow(NamedTuple):
+    """A category as `Category.from_row` reads it."""
+
+    id: uuid.UUID
+    name: str
+    slug: str
+
+
+async def category_rows(connection: asyncpg.Connection, keys: list[uuid.UUID] | None) -> list[CategoryRow]:
+    """Every category (`keys` None) or those of `keys`, on a plain asyncpg connection (the category map's)."""
+    if keys is None:
+        rows = await connection.fetch("SELECT id, name, slug FROM catalog.categories")
+    else:
+        rows = await connection.fetch("SELECT id, name, slug FROM catalog.categories WHERE id = ANY($1::uuid[])", keys)
+    return [CategoryRow(row["id"], row["name"], row["slug"]) for row in rows]
 
 
 class CategoryLoader(DataLoader[uuid.UUID, Row[Any] | None]):

@@ -14,6 +14,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
 from .errors import bad_user_input
+from .execution import LeanExecutor, lean_resolvers
 from .inputs import RejectHostileInput, limit_root_fields
 from .money import DECIMAL_SCALAR
 
@@ -84,12 +85,13 @@ def make_schema(
     an operation, strings over their length on every root field, amounts in any spelling but one.
     """
     limit_root_fields(query, mutation)
-    return StoreSchema(
+    schema = StoreSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=list(types),
         scalar_overrides={Decimal: DECIMAL_SCALAR},
+        execution_context_class=LeanExecutor,
         extensions=[
             RejectRefusedToken,
             RejectHostileInput,
@@ -99,6 +101,8 @@ def make_schema(
             lambda: MaskErrors(should_mask_error=_mask, error_message="Internal error."),
         ],
     )
+    lean_resolvers(schema)
+    return schema
 
 
 def export_sdl(schema: Any) -> str:
