@@ -49,7 +49,8 @@ async def stop_categories(state: AppState) -> None:
 def build(settings: Settings | None = None) -> Starlette:
     """The app: GraphQL plus the saga's internal routes; settings are read at startup unless given."""
     app = create_app(
-        "catalog", schema, settings=settings, routes=routes, on_startup=[start_cache, start_categories], on_shutdown=[stop_cache, stop_categories]
+        "catalog", schema, settings=settings, routes=routes, on_startup=[start_cache, start_categories], on_shutdown=[stop_cache, stop_categories],
+        pool=lambda conf: (conf.catalog_pool_size, 0),
     )
     app.add_middleware(CachedReads)  # outermost: a hit costs no more than this
     return app

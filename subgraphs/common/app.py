@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.applications import Starlette
@@ -72,6 +73,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
         stack = self._watching.setdefault(id(websocket), contextlib.ExitStack())
         stack.enter_context(feed.watch(principal.session_id, close))
+
+    def encode_json(self, data: object) -> str:
+        """orjson: several times faster than `json.dumps` on a page of products. Text, not bytes, since
+        WebSocket messages go through here too (bytes would become binary frames)."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:  # what orjson cannot encode (an integer past 64 bits): the standard encoder
+            return super().encode_json(data)  # type: ignore[return-value]
 
     async def render_graphql_ide(self, request: Request) -> Any:
         """GraphiQL unless `settings.graphiql` is off (production): then 404, as for any unknown page."""
@@ -139,11 +148,13 @@ def create_app(
     authenticate: Authenticate | None = None,
     revocation_source: RevocationSource | None = None,
     settings: Settings | None = None,
+    pool: Callable[[Settings], tuple[int, int]] | None = None,
 ) -> Starlette:
     """A subgraph's ASGI app: `/graphql`, `/health`, extra routes, and its lifespan hooks.
 
     Every process keeps a revocation feed (unless `revocation_feed` is off), caught up from
     `revocation_source` (default: users' internal route), and checks each principal against it.
+    `pool`: the engine's (pool size, burst allowance) from the settings; default `db_pool_size` twice.
     """
 
     @contextlib.asynccontextmanager
@@ -154,7 +165,8 @@ def create_app(
             refuse_to_start(name, error)
         if not conf.database_url:
             raise RuntimeError("DATABASE_URL is not set (make run sets it for every subgraph).")
-        engine = create_engine(conf.database_url, pool_size=conf.db_pool_size, application_name=name)
+        size, overflow = pool(conf) if pool is not None else (conf.db_pool_size, conf.db_pool_size)
+        engine = create_engine(conf.database_url, pool_size=size, max_overflow=overflow, application_name=name)
         state = AppState(name=name, settings=conf, db=session_factory(engine), verifier=TokenVerifier.from_settings(conf))
         app.state.shop = state
         for hook in on_startup:

@@ -42,12 +42,13 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, pool_size: int = 10, application_name: str = "shop") -> AsyncEngine:
-    """An engine for one subgraph; connects lazily, on first use."""
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int | None = None, application_name: str = "shop") -> AsyncEngine:
+    """An engine for one subgraph; connects lazily, on first use. Bursts may open `max_overflow`
+    (default: `pool_size`) connections more, closed again as they are handed back."""
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_pre_ping=False,
         connect_args={"server_settings": {"application_name": application_name}},
     )
