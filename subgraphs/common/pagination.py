@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
+import orjson
 import strawberry
 
 from .errors import bad_user_input
@@ -116,8 +117,13 @@ def _typed(value: Any) -> Any:
 
 
 def encode_cursor(key: list[Any]) -> str:
-    """An opaque, URL-safe cursor for a sort key."""
-    raw = json.dumps([_plain(part) for part in key], separators=(",", ":")).encode()
+    """An opaque, URL-safe cursor for a sort key (orjson: 20 of them a page; `decode_cursor` reads
+    either encoder's JSON, so cursors handed out before stay valid)."""
+    parts = [_plain(part) for part in key]
+    try:
+        raw = orjson.dumps(parts)
+    except TypeError:  # what orjson does not encode (an integer past 64 bits)
+        raw = json.dumps(parts, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
