@@ -23,6 +23,7 @@ import collections
 import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -115,7 +116,8 @@ async def gateway(url: str, port_base: int, workers: int, cached: bool) -> Any:
     os.environ["SHOP_SHOWCASE_CACHE"] = "true" if cached else "false"
     settings = Settings(database_url=url, data_dir=ROOT / ".data" / "bench-showcase", port_base=port_base, admin_email="admin-bench@example.com")
     async with Stack(settings, url, workers=workers, quiet=True) as stack:
-        yield f"{stack.settings.url('gateway')}/graphql", [p.pid for p in stack.processes.values()]
+        # The CPU of the path: the gateway and the catalog (the idle rest of the stack is not the page's cost).
+        yield f"{stack.settings.url('gateway')}/graphql", [stack.processes[name].pid for name in ("gateway", "catalog")]
 
 
 def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
@@ -238,19 +240,29 @@ def listing(url: str, args: argparse.Namespace, out: dict[str, str]) -> dict[tup
             cpu = ROOT / ".data" / "showcase-node"
             node_options = os.environ.get("NODE_OPTIONS")
             if args.profile and not cached:
-                for old in cpu.glob("*.cpuprofile") if cpu.exists() else ():
+                cpu.mkdir(parents=True, exist_ok=True)
+                for old in cpu.glob("*.cpuprofile"):
                     old.unlink()
-                os.environ["NODE_OPTIONS"] = f"{node_options or ''} --cpu-prof --cpu-prof-dir={cpu}".strip()
+                os.environ["NODE_OPTIONS"] = f"{node_options or ''} --require {Path(__file__).with_name('node_profile.cjs')}".strip()
+                os.environ["SHOP_CPU_PROF_DIR"] = str(cpu)
 
             async def through_gateway() -> None:
                 async with gateway(url, args.port_base, args.workers, cached) as (graphql, pids):
+                    node = [p.pid for p in psutil.Process(pids[0]).children(recursive=True) + [psutil.Process(pids[0])] if p.name() == "node"]
                     for line in ("first", "deep"):
                         await asyncio.to_thread(check, graphql, gql[line])
+                        profiling = bool(args.profile and not cached and line == "first")
+                        for pid in node if profiling else ():
+                            os.kill(pid, signal.SIGUSR2)  # bench/node_profile.cjs: start
                         results[path, line] = await asyncio.to_thread(load, f"{path} {line}", graphql, gql[line], pids)
+                        for pid in node if profiling else ():
+                            os.kill(pid, signal.SIGUSR2)  # and write
+                    await asyncio.sleep(1 if args.profile else 0)
 
             try:
                 asyncio.run(through_gateway())
             finally:
+                os.environ.pop("SHOP_CPU_PROF_DIR", None)
                 os.environ.pop("NODE_OPTIONS", None) if node_options is None else os.environ.update(NODE_OPTIONS=node_options)
             if args.profile and not cached and cpu.exists():
                 out["gateway profile"] = summarize_node(cpu)
@@ -290,12 +302,12 @@ def render(rows: list[Row], args: argparse.Namespace, out: dict[str, Any], start
         f"\n\n{args.products:,} products; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {(time.monotonic() - started) / 60:.0f} min;"
         f" listing: {args.tool if args.tool != 'auto' else 'wrk'} with {args.connections} connections, {args.duration:g} s a line, {args.workers} uvicorn worker(s) each;"
         f" load average at the end {load[0]:.1f} on {os.cpu_count()} cores (shared). CPU a+b ms/req: the servers of the path (the gateway"
-        f" path: every process of the stack) + PostgreSQL. Command: `{command}`.\n"
+        f" path: the gateway and the catalog) + PostgreSQL. Command: `{command}`.\n"
     )
     if out.get("catalog profile"):
         text += f"\nWhere the uncached catalog spent its time (py-spy, direct first pages):\n\n{out['catalog profile']}\n"
     if out.get("gateway profile"):
-        text += f"\nWhere the gateway spent its time (node --cpu-prof, uncached first and deep pages):\n\n{out['gateway profile']}\n"
+        text += f"\nWhere the gateway spent its time (a V8 CPU profile, as `node --cpu-prof` takes it, of the uncached first pages):\n\n{out['gateway profile']}\n"
     return text
 
 
@@ -314,7 +326,7 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=3, help="typos of each kind per word (search)")
     parser.add_argument("--prefixes", type=int, default=100, help="distinct prefixes of each kind, and facet words (suggestions)")
     parser.add_argument("--port-base", type=int, default=int(os.environ.get("SHOP_BENCH_PORT_BASE", "17000")))
-    parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy on the uncached catalog, and node --cpu-prof on the gateway (0: none)")
+    parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy on the uncached catalog (and a CPU profile of the gateway, bench/node_profile.cjs; 0: none)")
     parser.add_argument("--no-readme", action="store_true", help="print the table only")
     args = parser.parse_args()
     started = time.monotonic()
