@@ -6,6 +6,7 @@ import enum
 from typing import Any
 
 import strawberry
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from subgraphs.common.execution import PLAN
@@ -17,12 +18,22 @@ class Colour(enum.Enum):
     RED = "RED"
 
 
+class Never(BasePermission):
+    message = "Not yours."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return False
+
+
 @strawberry.type
 class Thing:
     name: str
     colour: Colour
     count: int | None
     label: str
+    # A guarded plain attribute, as `owned_field` makes them: its permission must run on every path.
+    secret: str = strawberry.field(default="s3cret", extensions=[PermissionExtension([Never()], use_directives=False)])
+    hidden: str | None = strawberry.field(default="s3cret", permission_classes=[Never])
 
     @strawberry.field
     def caller(self, info: Info) -> str:
@@ -81,3 +92,12 @@ async def test_a_null_or_missing_attribute_fails_as_before() -> None:
         assert result.data == {"broken": None}
         assert result.errors is not None and [e.message for e in result.errors] == ["Internal error."], result.errors
         assert result.errors[0].path == ["broken", field]
+
+
+async def test_a_guarded_attribute_is_never_read_on_the_short_path() -> None:
+    for field in ("secret", "hidden"):
+        result = await run(f"{{ things {{ name {field} }} }}")
+        assert "s3cret" not in str(result.data), result.data
+        assert result.errors is not None and result.errors[0].message == "Not yours.", result.errors
+    fields = schema._schema.type_map["Thing"].fields  # type: ignore[attr-defined]
+    assert fields["secret"].extensions.get(PLAN) is None and fields["hidden"].extensions.get(PLAN) is None

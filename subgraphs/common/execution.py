@@ -3,8 +3,9 @@
 A page of 20 products is ~200 fields, and ~70% of them are scalars read straight off an object
 (`id`, `name`, `amount`, ...). For each, graphql-core builds a resolve info, calls Strawberry's
 default resolver through two wrappers and completes the value through the non-null, list and leaf
-checks: measured, the larger part of a page's CPU. For such a field (no resolver, no arguments, no
-middleware, a scalar or enum type) this executor reads the attribute and coerces it directly.
+checks: measured, the larger part of a page's CPU. For such a field (no resolver, no extension -
+so never a guarded one -, no arguments, no middleware, a scalar or enum type) this executor reads
+the attribute and coerces it directly.
 Anything unusual (a missing attribute, a null, a coercion that fails or answers null) takes the
 full path, which raises exactly the error it always did.
 """
@@ -23,9 +24,12 @@ _MISSING: Any = object()
 
 def _plan(field_def: GraphQLField) -> tuple[Any, str, Any] | None:
     """(the default resolver, the attribute, the leaf type) of a plain leaf field, or None."""
-    resolve = field_def.resolve
     strawberry_field = field_def.extensions.get("strawberry-definition") if field_def.extensions else None
-    if resolve is None or not getattr(resolve, "_is_default", False) or strawberry_field is None or field_def.args:
+    # Basic: no resolver AND no extensions (a permission is an extension: `owned_field`'s guard must
+    # run). Strawberry's own `_is_default` marks only the absence of a resolver, so it is not enough.
+    if strawberry_field is None or not strawberry_field.is_basic_field or getattr(strawberry_field, "permission_classes", None) or field_def.args:
+        return None
+    if getattr(field_def.resolve, "__name__", None) != "_get_basic_result":  # Strawberry's plain attribute read, nothing else
         return None
     leaf = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
     if not is_leaf_type(leaf):
