@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import collections
 import contextlib
 import os
 import re
@@ -37,6 +36,7 @@ import psutil
 
 from bench.catalog import PAGE, _connect, prepare, serve
 from bench.load import Measured, measure
+from bench.showcase_profile import postgres, profile, summarize, summarize_node, tree_cpu
 from bench.showcase_search import Row, name_words, search_rows, suggestion_rows
 from shop.cli import prepare as prepare_store
 from shop.migrate import migrate_all
@@ -120,81 +120,20 @@ async def gateway(url: str, port_base: int, workers: int, cached: bool) -> Any:
         yield f"{stack.settings.url('gateway')}/graphql", [stack.processes[name].pid for name in ("gateway", "catalog")]
 
 
-def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
-    """py-spy sampling the process (and its uvicorn workers) into collapsed stacks."""
-    command = [str(Path(sys.executable).with_name("py-spy")), "record", "--subprocesses", "--format", "raw", "--rate", "200",
-               "--duration", str(seconds), "--pid", str(pid), "--output", str(out), "--nonblocking"]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def summarize(raw: Path, top: int = 20) -> str:
-    """The functions where samples were taken (self time), as a share of all samples."""
-    own: collections.Counter[str] = collections.Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        frame = stack.split(";")[-1]
-        own[re.sub(r" \((/.*/)?(site-packages/)?", " (", frame)] += int(count)
-        total += int(count)
-    rows = [f"| {100 * n / total:.1f}% | `{frame}` |" for frame, n in own.most_common(top)]
-    return "| self | function (file:line) |\n|---:|---|\n" + "\n".join(rows)
-
-
-def summarize_node(folder: Path, top: int = 20) -> str:
-    """Self time by function of the gateway's `node --cpu-prof` profile(s), as a share of all samples."""
-    own: collections.Counter[str] = collections.Counter()
-    for path in folder.glob("*.cpuprofile"):
-        data = orjson.loads(path.read_bytes())
-        frames = {n["id"]: n["callFrame"] for n in data["nodes"]}
-        for sample in data["samples"]:
-            frame = frames[sample]
-            where = re.sub(r".*/node_modules/", "", frame["url"]) or "(native)"
-            own[f"{frame['functionName'] or '(anonymous)'} ({where}:{frame['lineNumber'] + 1})"] += 1
-    total = sum(own.values()) or 1
-    rows = [f"| {100 * n / total:.1f}% | `{frame}` |" for frame, n in own.most_common(top)]
-    return "| self | function (file:line) |\n|---:|---|\n" + "\n".join(rows)
-
-
 #: path -> (goal as a share of the plain endpoint, or None: for the record)
 GOALS = {"plain": None, "direct": 0.12, "direct, cached": None, "gateway": 0.10, "gateway, cached": 0.5}
 PATHS = {"plain": "plain", "direct": "direct", "direct-cached": "direct, cached", "gateway": "gateway", "gateway-cached": "gateway, cached"}
 LINES = {"first": "first pages, 8 categories x 3 sorts (24 distinct)", "deep": "100 different deep pages (keyset, NEWEST)"}
 
 
-def _tree_cpu(pids: list[int]) -> float:
-    """CPU seconds of these processes and all they started, the ended ones too (PostgreSQL's backends of
-    closed connections, counted in their parent's children times once reaped)."""
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            root = psutil.Process(pid)
-            times = root.cpu_times()
-            total += times.user + times.system + times.children_user + times.children_system
-            for child in root.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    times = child.cpu_times()
-                    total += times.user + times.system
-    return total
-
-
-def _postgres() -> list[int]:
-    """The embedded PostgreSQL of the benchmark database (its postmaster), or none (a server elsewhere)."""
-    data = str(ROOT / ".data" / "bench")
-    for process in psutil.process_iter(["name", "cmdline"]):
-        with contextlib.suppress(psutil.Error):
-            if process.info["name"] == "postgres" and any(data in part for part in process.info["cmdline"] or ()):
-                return [process.pid]
-    return []
-
-
 def _timed(name: str, run: Callable[[], Measured], pids: list[int]) -> Measured:
     """The load, and the CPU its servers and PostgreSQL used per request (robust to the machine's other load)."""
-    database = _postgres()
-    before = _tree_cpu(pids), _tree_cpu(database)
+    database = postgres()
+    before = tree_cpu(pids), tree_cpu(database)
     result = run()
     requests = max(result.requests, 1)
-    result.server_ms = (_tree_cpu(pids) - before[0]) * 1000 / requests
-    result.database_ms = (_tree_cpu(database) - before[1]) * 1000 / requests
+    result.server_ms = (tree_cpu(pids) - before[0]) * 1000 / requests
+    result.database_ms = (tree_cpu(database) - before[1]) * 1000 / requests
     print(f"{name}: {result.requests_per_s:,.0f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, {result.errors} errors;"
           f" CPU per request: servers {result.server_ms:.2f} ms, PostgreSQL {result.database_ms:.2f} ms", flush=True)
     return result
