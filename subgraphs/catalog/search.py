@@ -33,6 +33,7 @@ for 40k hits on a million products (bench/README.md).
 from __future__ import annotations
 
 import contextlib
+import string
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -48,10 +49,11 @@ from subgraphs.common.errors import bad_user_input
 from subgraphs.common.ids import require_id
 from subgraphs.common.pagination import Page
 
-from .models import TS_CONFIG, Product
+from .models import TS_CONFIG, NameRegion, Product
 from .typos import corrected, plain_words
 
 P = Product.__table__
+R = NameRegion.__table__
 #: What a page shows: never the tsvectors, which are large and only for the WHERE clause.
 COLUMNS = ("id", "name", "description", "price", "category_id", "on_hand", "reserved", "image_url", "created_at", "deleted_at")
 SHOWN = tuple(P.c[name] for name in COLUMNS)
@@ -205,13 +207,34 @@ def _plain(listing: Listing, mode: str, after: After | None, limit: int) -> Sele
     )
 
 
+def _lexemes_only(search: str) -> bool:
+    """True when the search's tsquery only ANDs and ORs single lexemes, so a superset of a product's
+    words matches whenever the product does (no phrase, which needs positions, and no NOT)."""
+    terms = plain_words(search)
+    return terms is not None and all(term.strip(string.punctuation).isalpha() for term in terms)
+
+
+def _jump(listing: Listing, after: After | None) -> ColumnElement[bool] | None:
+    """For NAME: start at the first name region from the cursor's whose words can match.
+
+    The regions before it hold no hit (migration 0005), so skipping them changes no result; no
+    region matching means no hit at all (`key >= NULL` keeps nothing).
+    """
+    assert listing.search is not None
+    if listing.sort != "NAME" or not _lexemes_only(listing.search):
+        return None
+    cursor = after.key if after is not None and after.mode == "words" else ""
+    return SORTS["NAME"][0] >= func.catalog.name_region(_queries(listing.search)[0], _constant(cursor))
+
+
 def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> Select[Any]:
     """A bounded probe of the newest (or first) WINDOW rows, then, only if short, the older hits."""
     assert listing.search is not None
     key, descending, _ = SORTS[listing.sort]
     filters, order, tag = _filters(listing, mode, after), _ordered(listing), literal_column(f"'{mode}'").label("mode")
+    jump = _jump(listing, after) if mode == "words" else None
     columns = [*COLUMNS, *(SEARCHED if mode != "typo" else ())]
-    window = select(*(P.c[name] for name in columns), key.label("sort_key")).where(*filters).order_by(*order)
+    window = select(*(P.c[name] for name in columns), key.label("sort_key")).where(*filters, *([jump] if jump is not None else [])).order_by(*order)
     window_sq = window.limit(WINDOW).subquery("window")
     w = window_sq.c
     head_order = (w.sort_key.desc(), w.id.desc()) if descending else (w.sort_key.asc(), w.id.asc())
