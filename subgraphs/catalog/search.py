@@ -267,7 +267,11 @@ def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> S
 
 async def _fetch(session: AsyncConnection, listing: Listing, mode: str, after: After | None, limit: int) -> list[Row[Any]]:
     if mode == "typo":
-        await session.execute(TYPO_THRESHOLD)
+        # Once per database connection, not per page: the setting outlives the statement (autocommit).
+        raw = await session.get_raw_connection()
+        if not raw.info.get("typo_threshold"):
+            await session.execute(TYPO_THRESHOLD)
+            raw.info["typo_threshold"] = True
     statement = _plain(listing, mode, after, limit) if mode == "all" else _searched(listing, mode, after, limit)
     return list((await session.execute(statement)).all())
 
