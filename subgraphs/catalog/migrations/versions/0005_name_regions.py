@@ -30,13 +30,14 @@ REGION = 1000
 UNION = "CREATE AGGREGATE catalog.tsvector_union(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '')"
 # The regions of a set of new or changed rows, each updated once and locked in `lo` order, so
 # concurrent writers never deadlock on them; a region that holds every word already is not written.
+# Words are merged as one sorted array per region: a COPY batch of 20k rows stays linear.
 ADD = """
 CREATE FUNCTION catalog.name_regions_add(names text[], vectors tsvector[]) RETURNS void LANGUAGE sql AS $$
   WITH rows AS (
     SELECT (SELECT max(r.lo) FROM catalog.name_regions AS r WHERE r.lo <= lower(c.name)) AS lo, c.words
     FROM unnest(names, vectors) AS c(name, words)
   ), merged AS (
-    SELECT lo, strip(catalog.tsvector_union(strip(words))) AS words FROM rows GROUP BY lo
+    SELECT lo, array_to_tsvector(array_agg(DISTINCT w)) AS words FROM rows, unnest(tsvector_to_array(rows.words)) AS w GROUP BY lo
   ), locked AS (
     SELECT r.lo FROM catalog.name_regions AS r JOIN merged USING (lo)
     WHERE NOT tsvector_to_array(r.words) @> tsvector_to_array(merged.words) ORDER BY r.lo FOR UPDATE OF r
