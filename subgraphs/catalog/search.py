@@ -25,15 +25,16 @@ or reading 20k hits to sort them. So the plan does not depend on it. First a bou
 newest WINDOW rows in sort order and keeps the matches: a common word fills the page there. Only if
 it does not, the hits beyond the window are collected from the GIN index and sorted: the word is
 then rare here, so they are few. Either way the work is bounded by WINDOW plus the hits.
-The weak spot left: hits that are common yet all far from the start of the order (a search sorted
-by price whose cheapest products hold none; a category without the word) are all read, ~0.1-0.4 s
-for 40k hits on a million products (bench/README.md).
+Words cluster in the NAME order (a brand begins its names, Russian names follow every Latin one):
+the first hit of a common word may lie 500k rows past the cursor, where the probe meets none and
+the tail reads all 100k hits (0.6 s). So NAME first jumps over the name regions (migration 0005:
+runs of ~1,000 names with a superset of their words) that cannot match, and probes from there.
+Left: common hits all far from the start of a price order are still all read (bench/README.md).
 """
 
 from __future__ import annotations
 
 import contextlib
-import string
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -207,21 +208,13 @@ def _plain(listing: Listing, mode: str, after: After | None, limit: int) -> Sele
     )
 
 
-def _lexemes_only(search: str) -> bool:
-    """True when the search's tsquery only ANDs and ORs single lexemes, so a superset of a product's
-    words matches whenever the product does (no phrase, which needs positions, and no NOT)."""
-    terms = plain_words(search)
-    return terms is not None and all(term.strip(string.punctuation).isalpha() for term in terms)
-
-
 def _jump(listing: Listing, after: After | None) -> ColumnElement[bool] | None:
-    """For NAME: start at the first name region from the cursor's whose words can match.
-
-    The regions before it hold no hit (migration 0005), so skipping them changes no result; no
-    region matching means no hit at all (`key >= NULL` keeps nothing).
-    """
+    """For NAME: start at the first name region from the cursor's whose words can match."""
+    # The regions skipped hold no hit (their words are a superset), so no result changes; no
+    # region matching means no hit at all (`key >= NULL` keeps nothing).
     assert listing.search is not None
-    if listing.sort != "NAME" or not _lexemes_only(listing.search):
+    # Plain words only: websearch syntax may exclude a word, and a region holding it proves nothing.
+    if listing.sort != "NAME" or plain_words(listing.search) is None:
         return None
     cursor = after.key if after is not None and after.mode == "words" else ""
     return SORTS["NAME"][0] >= func.catalog.name_region(_queries(listing.search)[0], _constant(cursor))

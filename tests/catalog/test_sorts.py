@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
 
 from subgraphs.catalog import search
+from subgraphs.common.pagination import Page
 from tests.catalog.support import PRODUCTS, make_category, make_product
 from tests.catalog.test_mutations import DELETE_PRODUCT
 from tests.conftest import GraphQLClient
@@ -162,3 +164,21 @@ async def test_at_most_three_statements_a_page(
     finally:
         event.remove(catalog_engine.sync_engine, "before_cursor_execute", count)
     assert max(costs.values()) <= 3, {k: v for k, v in costs.items() if v > 3}
+
+
+async def test_name_jump_keeps_phrase_hits(
+    admin_client: GraphQLClient, catalog_app: tuple[Starlette, GraphQLClient], catalog_engine: AsyncEngine
+) -> None:
+    # "t-shirt" parses to a phrase; a region's words have no positions, yet the jump must not skip
+    # the regions of the products the phrase matches (found by words, not by the typo fallback).
+    category = (await make_category(admin_client))["id"]
+    tag = word()
+    for i in range(8):
+        await make_product(admin_client, category, name=f"{'ab'[i % 2]}{word()} {tag}")
+    hits = [await make_product(admin_client, category, name=f"{p} {word()} {tag} t-shirt") for p in ("ac", "zz")]
+    async with catalog_engine.connect() as connection:
+        await connection.execute(text("SELECT catalog.name_regions_rebuild(3)"))
+        await connection.commit()
+    db = catalog_app[0].state.shop.db
+    rows = await search.list_products(db, search.Listing.of("NAME", f"{tag} t-shirt", category, False), Page(50, None))
+    assert [(str(row.id), row.mode) for row in rows] == [(hit["id"], "words") for hit in hits]

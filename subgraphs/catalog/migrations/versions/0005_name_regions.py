@@ -64,13 +64,16 @@ TRIGGERS = (
     "WHEN (NEW.deleted_at IS NULL AND (OLD.name IS DISTINCT FROM NEW.name OR OLD.description IS DISTINCT FROM NEW.description "
     "OR OLD.deleted_at IS NOT NULL)) EXECUTE FUNCTION catalog.name_regions_on_update()",
 )
-# The first region from the one holding `after` whose words can match. Bitmap scans only: the GIN
-# index says which regions match without reading their words (a scan would detoast each, ~30 ms).
+# The first region from the one holding `after` whose words can match. A region's words have no
+# positions, so a phrase ("t-shirt" is 't-shirt' <2> 'shirt') is asked as AND: a superset of its
+# matches. Bitmap scans only: the GIN index says which regions match without reading their words
+# (a scan would detoast each, ~30 ms).
 FIRST = """
 CREATE FUNCTION catalog.name_region(query tsquery, after text) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
 SET enable_seqscan = off SET enable_indexscan = off AS $$
   SELECT min(lo) FROM catalog.name_regions
-  WHERE words @@ query AND lo >= coalesce((SELECT max(lo) FROM catalog.name_regions WHERE lo <= after), '')
+  WHERE words @@ regexp_replace(query::text, '<(-|[0-9]+)>', '&', 'g')::tsquery
+    AND lo >= coalesce((SELECT max(lo) FROM catalog.name_regions WHERE lo <= after), '')
 $$"""
 # Recut: every REGION-th live name starts a region. The EXCLUSIVE lock waits for writers that
 # added words and have not committed, and the statements after it see their products.
