@@ -50,11 +50,10 @@ from subgraphs.common.errors import bad_user_input
 from subgraphs.common.ids import require_id
 from subgraphs.common.pagination import Page
 
-from .models import TS_CONFIG, NameRegion, Product
+from .models import TS_CONFIG, Product
 from .typos import corrected, plain_words
 
 P = Product.__table__
-R = NameRegion.__table__
 #: What a page shows: never the tsvectors, which are large and only for the WHERE clause.
 COLUMNS = ("id", "name", "description", "price", "category_id", "on_hand", "reserved", "image_url", "created_at", "deleted_at")
 SHOWN = tuple(P.c[name] for name in COLUMNS)
