@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import random
 import re
+import statistics
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -106,14 +107,15 @@ async def sorts(db: Any, common: list[str], deep: tuple[int, ...] = (5, 20)) -> 
                 if number + 1 in cursors:
                     cursors[number + 1].append((q, after))
         for depth, pairs in cursors.items():
-            # Interleaved, word by word, so a change in the machine's load weighs on both alike.
-            first = later = 0.0
+            # Interleaved, word by word, so a change in the machine's load weighs on both alike; the
+            # medians, as one stall of a loaded machine would outweigh twenty 5 ms pages in a mean.
+            first, later = [], []
             for q, a in pairs:
-                first += await _timed([lambda q=q: page(q, sort)])
-                later += await _timed([lambda q=q, a=a: page(q, sort, a)])
-            m = max(len(pairs), 1)
-            line = f"page {depth} / page 1, {sort} ({len(pairs)} words)"
-            print(f"| {line} | {later / m * 1000:.1f} | {first / m * 1000:.1f} | deep/first {first / max(later, 1e-9):.2f} |")
+                first.append(await _timed([lambda q=q: page(q, sort)]))
+                later.append(await _timed([lambda q=q, a=a: page(q, sort, a)]))
+            f, d = statistics.median(first or [0.0]), statistics.median(later or [1e-9])
+            line = f"page {depth} / page 1, {sort} ({len(pairs)} words, p50)"
+            print(f"| {line} | {d * 1000:.1f} | {f * 1000:.1f} | deep/first {f / d:.2f} |")
 
 
 async def main(url: str, per_kind: int, recall: bool = True) -> None:

@@ -28,7 +28,7 @@ then rare here, so they are few. Either way the work is bounded by WINDOW plus t
 Words cluster in the NAME order (a brand begins its names, Russian names follow every Latin one):
 the first hit of a common word may lie 500k rows past the cursor, where the probe meets none and
 the tail reads all 100k hits (0.6 s). So NAME first jumps over the name regions (migration 0005:
-runs of ~1,000 names with a superset of their words) that cannot match, and probes from there.
+runs of ~250 names with a superset of their words) that cannot match, and probes from there.
 Left: common hits all far from the start of a price order are still all read (bench/README.md).
 """
 

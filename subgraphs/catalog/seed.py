@@ -22,7 +22,7 @@ from .vocabulary import BRANDS, COLORS_EN, COLORS_RU, DEPARTMENTS, FEATURES_EN, 
 
 BATCH = 20_000
 #: Products per name region (migration 0005 cuts them the same way).
-NAME_REGION = 1000
+NAME_REGION = 250
 COLUMNS = ("id", "name", "description", "price", "category_id", "on_hand", "reserved", "image_url", "created_at", "updated_at")
 # Two concurrent `seed_demo` calls (two replicas starting) must not both seed.
 SEED_LOCK = 0x6361_7461  # "cata"

@@ -25,7 +25,7 @@ depends_on = None
 
 SCHEMA = "catalog"
 #: Products per region when the regions are cut: finer skips, more rows to look up.
-REGION = 1000
+REGION = 250
 
 UNION = "CREATE AGGREGATE catalog.tsvector_union(tsvector) (SFUNC = tsvector_concat, STYPE = tsvector, INITCOND = '')"
 # The regions of a set of new or changed rows, each updated once and locked in `lo` order, so
