@@ -7,7 +7,8 @@ five letters or more (the most common, Russian and English, and rare series name
 kind at random positions; a hit is a first page (20) holding a product with the intended word. Speed:
 distinct requests one after another on one connection each side, as a ratio to the naive query run
 in the same loop (so the machine's load cancels out): a trigram query for typos, `ts_rank` over all
-hits for common words.
+hits for common words, under each sort. Deep pages (5 and 20, reached through the returned cursors)
+against the first page of the same word, interleaved. `--sorts-only` skips the recall.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import random
 import re
+import statistics
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -29,6 +31,7 @@ from subgraphs.common.db import async_url, create_engine, session_factory
 from subgraphs.common.pagination import Page
 
 KINDS = ("dropped", "inserted", "replaced", "swapped")
+SORTS = ("RELEVANCE", "PRICE_ASC", "PRICE_DESC", "NAME", "NEWEST")
 NAIVE_TRIGRAM = text(
     "SELECT id, name FROM catalog.products WHERE deleted_at IS NULL AND :q <% name "
     "ORDER BY word_similarity(:q, name) DESC LIMIT 20"
@@ -68,12 +71,63 @@ async def _timed(runs: list[Callable[[], Awaitable[Any]]]) -> float:
     return time.perf_counter() - started
 
 
-async def main(url: str, per_kind: int) -> None:
+async def sorts(db: Any, common: list[str], deep: tuple[int, ...] = (5, 20)) -> None:
+    """Common words under every sort against ts_rank over all hits, and deep pages against the first.
+
+    A deep page is reached through the cursors the pages before it returned, as a shopper pages on.
+    """
+
+    async def page(search: str, sort: str | None = None, after: list[Any] | None = None) -> list[Any]:
+        return await list_products(db, Listing.of(sort, search, None, False), Page(20, after))
+
+    async def naive(q: str) -> None:
+        async with db() as session:
+            (await session.execute(NAIVE_RANKED, {"q": q})).all()
+
+    # Word by word, the naive query and then each sort: a change in load weighs on all alike.
+    naive_ranked, ours = 0.0, dict.fromkeys(SORTS, 0.0)
+    for q in common:
+        naive_ranked += await _timed([lambda q=q: naive(q)])
+        for sort in SORTS:
+            ours[sort] += await _timed([lambda q=q, s=sort: page(q, s)])
+    n = len(common)
+    print(f"\n| line (distinct requests, serial) | ours ms | naive ms | ratio |\n|---|---:|---:|---:|")
+    for sort in SORTS:
+        line = f"common word, {sort} vs ts_rank ({n} words)"
+        print(f"| {line} | {ours[sort] / n * 1000:.1f} | {naive_ranked / n * 1000:.1f} | {naive_ranked / ours[sort]:.1f}x |")
+    for sort in SORTS:
+        cursors: dict[int, list[tuple[str, Any]]] = {depth: [] for depth in deep}
+        for q in common:
+            after = None
+            for number in range(1, max(deep)):
+                rows = await page(q, sort, after)
+                if len(rows) <= 20:
+                    break  # fewer hits than that many pages: the word drops out of the deeper lines
+                after = cursor_key(Listing.of(sort, q, None, False), rows[19])
+                if number + 1 in cursors:
+                    cursors[number + 1].append((q, after))
+        for depth, pairs in cursors.items():
+            # Interleaved, word by word, so a change in the machine's load weighs on both alike; the
+            # medians, as one stall of a loaded machine would outweigh twenty 5 ms pages in a mean.
+            first, later = [], []
+            for q, a in pairs:
+                first.append(await _timed([lambda q=q: page(q, sort)]))
+                later.append(await _timed([lambda q=q, a=a: page(q, sort, a)]))
+            f, d = statistics.median(first or [0.0]), statistics.median(later or [1e-9])
+            line = f"page {depth} / page 1, {sort} ({len(pairs)} words, p50)"
+            print(f"| {line} | {d * 1000:.1f} | {f * 1000:.1f} | deep/first {f / d:.2f} |")
+
+
+async def main(url: str, per_kind: int, recall: bool = True) -> None:
     engine = create_engine(async_url(url), pool_size=2)
     db = session_factory(engine)
     rng = random.Random(7)
     async with db() as session:
         words, lexicon = await _words(session, rng)
+    if not recall:
+        await sorts(db, words[:20])
+        await engine.dispose()
+        return
 
     async def page(search: str, sort: str | None = None, after: list[Any] | None = None) -> list[Any]:
         return await list_products(db, Listing.of(sort, search, None, False), Page(20, after))
@@ -112,24 +166,7 @@ async def main(url: str, per_kind: int) -> None:
     print(f"\n| line (distinct requests, serial) | ours ms | naive ms | ratio |\n|---|---:|---:|---:|")
     print(f"| typo search vs trigram ({len(speed)}) | {ours / len(speed) * 1000:.1f} | {theirs / len(speed) * 1000:.1f} | {theirs / ours:.1f}x |")
 
-    common = words[:20]
-    naive_ranked = await _timed([lambda q=q: naive(NAIVE_RANKED, q) for q in common])
-    for sort in ("RELEVANCE", "PRICE_ASC", "PRICE_DESC", "NAME"):
-        ours = await _timed([lambda q=q: page(q, sort) for q in common])
-        line = f"common word, {sort} vs ts_rank ({len(common)})"
-        print(f"| {line} | {ours / 20 * 1000:.1f} | {naive_ranked / 20 * 1000:.1f} | {naive_ranked / ours:.1f}x |")
-    # Deep pages: the fifth page of each word (cursors from the pages before), against the first.
-    for sort in ("RELEVANCE", "PRICE_ASC"):
-        cursors = []
-        for q in common:
-            after = None
-            for _ in range(4):
-                rows = await page(q, sort, after)
-                after = cursor_key(Listing.of(sort, q, None, False), rows[19])
-            cursors.append((q, after))
-        first = await _timed([lambda q=q: page(q, sort) for q, _ in cursors])
-        deep = await _timed([lambda q=q, a=a: page(q, sort, a) for q, a in cursors])
-        print(f"| page 5 / page 1, {sort} | {deep / 20 * 1000:.1f} | {first / 20 * 1000:.1f} | deep/first {first / deep:.2f} |")
+    await sorts(db, words[:20])
     await engine.dispose()
 
 
@@ -137,6 +174,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=1_000_000)
     parser.add_argument("--per-kind", type=int, default=3, help="typos of each kind per word")
+    parser.add_argument("--sorts-only", action="store_true", help="only the common-word sorts and deep pages")
     args = parser.parse_args()
     url, _handle = prepare(args.products)  # the handle keeps an embedded server up until the end
-    asyncio.run(main(url, args.per_kind))
+    asyncio.run(main(url, args.per_kind, recall=not args.sorts_only))

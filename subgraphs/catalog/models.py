@@ -130,6 +130,21 @@ class LexiconWord(Base):
     __table_args__ = (Index("ix_lexicon_keys", "keys", postgresql_using="gin"),)
 
 
+class NameRegion(Base):
+    """A run `[lo, next lo)` of the NAME order with every word of its live products (a superset).
+
+    Kept by triggers on products (migration 0005); a search sorted by NAME skips the regions its
+    words cannot match. `catalog.name_regions_rebuild(size)` recuts them and drops stale words.
+    """
+
+    __tablename__ = "name_regions"
+
+    lo: Mapped[str] = mapped_column(Text, primary_key=True)
+    words: Mapped[str] = mapped_column(TSVECTOR)
+
+    __table_args__ = (Index("ix_name_regions_words", "words", postgresql_using="gin"),)
+
+
 class ReservationState(enum.StrEnum):
     """Where an order's stock stands."""
 

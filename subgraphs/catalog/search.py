@@ -25,9 +25,11 @@ or reading 20k hits to sort them. So the plan does not depend on it. First a bou
 newest WINDOW rows in sort order and keeps the matches: a common word fills the page there. Only if
 it does not, the hits beyond the window are collected from the GIN index and sorted: the word is
 then rare here, so they are few. Either way the work is bounded by WINDOW plus the hits.
-The weak spot left: hits that are common yet all far from the start of the order (a search sorted
-by price whose cheapest products hold none; a category without the word) are all read, ~0.1-0.4 s
-for 40k hits on a million products (bench/README.md).
+Words cluster in the NAME order (a brand begins its names, Russian names follow every Latin one):
+the first hit of a common word may lie 500k rows past the cursor, where the probe meets none and
+the tail reads all 100k hits (0.6 s). So NAME first jumps over the name regions (migration 0005:
+runs of ~250 names with a superset of their words) that cannot match, and probes from there.
+Left: common hits all far from the start of a price order are still all read (bench/README.md).
 """
 
 from __future__ import annotations
@@ -209,13 +211,26 @@ def _plain(listing: Listing, mode: str, after: After | None, limit: int) -> Sele
     )
 
 
+def _jump(listing: Listing, after: After | None) -> ColumnElement[bool] | None:
+    """For NAME: start at the first name region from the cursor's whose words can match."""
+    # The regions skipped hold no hit (their words are a superset), so no result changes; no
+    # region matching means no hit at all (`key >= NULL` keeps nothing).
+    assert listing.search is not None
+    # Plain words only: websearch syntax may exclude a word, and a region holding it proves nothing.
+    if listing.sort != "NAME" or plain_words(listing.search) is None:
+        return None
+    cursor = after.key if after is not None and after.mode == "words" else ""
+    return SORTS["NAME"][0] >= func.catalog.name_region(_queries(listing.search)[0], _constant(cursor))
+
+
 def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> Select[Any]:
     """A bounded probe of the newest (or first) WINDOW rows, then, only if short, the older hits."""
     assert listing.search is not None
     key, descending, _ = SORTS[listing.sort]
     filters, order, tag = _filters(listing, mode, after), _ordered(listing), literal_column(f"'{mode}'").label("mode")
+    jump = _jump(listing, after) if mode == "words" else None
     columns = [*COLUMNS, *(SEARCHED if mode != "typo" else ())]
-    window = select(*(P.c[name] for name in columns), key.label("sort_key")).where(*filters).order_by(*order)
+    window = select(*(P.c[name] for name in columns), key.label("sort_key")).where(*filters, *([jump] if jump is not None else [])).order_by(*order)
     window_sq = window.limit(WINDOW).subquery("window")
     w = window_sq.c
     head_order = (w.sort_key.desc(), w.id.desc()) if descending else (w.sort_key.asc(), w.id.asc())
@@ -288,7 +303,11 @@ async def _fetch(session: AsyncConnection, listing: Listing, mode: str, after: A
     if mode == "all":
         return await _fetch_plain(session, listing, after if after is not None and after.mode == mode else None, limit)
     if mode == "typo":
-        await session.execute(TYPO_THRESHOLD)
+        # Once per database connection, not per page: the setting outlives the statement (autocommit).
+        raw = await session.get_raw_connection()
+        if not raw.info.get("typo_threshold"):
+            await session.execute(TYPO_THRESHOLD)
+            raw.info["typo_threshold"] = True
     statement = _plain(listing, mode, after, limit) if mode == "all" else _searched(listing, mode, after, limit)
     return list((await session.execute(statement)).all())
 

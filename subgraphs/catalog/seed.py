@@ -21,6 +21,8 @@ from subgraphs.common.db import create_engine
 from .vocabulary import BRANDS, COLORS_EN, COLORS_RU, DEPARTMENTS, FEATURES_EN, FEATURES_RU, SYLLABLES, Department, Kind
 
 BATCH = 20_000
+#: Products per name region (migration 0005 cuts them the same way).
+NAME_REGION = 250
 COLUMNS = ("id", "name", "description", "price", "category_id", "on_hand", "reserved", "image_url", "created_at", "updated_at")
 # Two concurrent `seed_demo` calls (two replicas starting) must not both seed.
 SEED_LOCK = 0x6361_7461  # "cata"
@@ -138,8 +140,11 @@ async def seed_bulk(database_url: str, count: int, progress: Callable[[int], Non
                 done += len(batch)
                 if progress is not None:
                     progress(done)
+            # The name regions were cut for the catalog before the load; recut them for this one.
+            await raw.execute(f"SELECT catalog.name_regions_rebuild({NAME_REGION})")
             # The planner must know how common each word is (GIN vs ordered scan), and index-only
             # scans need the visibility map: both come from VACUUM ANALYZE, outside a transaction.
             await raw.execute("VACUUM (ANALYZE) catalog.products")
+            await raw.execute("VACUUM (ANALYZE) catalog.name_regions")
     finally:
         await engine.dispose()
