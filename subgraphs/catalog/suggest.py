@@ -73,7 +73,8 @@ def _words_and_categories(last: str) -> tuple[TextClause, dict[str, Any]]:
     category (a few rows), in one statement: a round trip costs more than either on a busy machine."""
     keys = lookup_keys(last)
     if len(keys) == 1:
-        return _statement(_WORDS.format(only=_BEGUN)), {"keys": keys, "read": WORDS_READ, "prefix": last}
+        # Exact words only, most common first: no more than a suggestion list can use.
+        return _statement(_WORDS.format(only=_BEGUN)), {"keys": keys, "read": WORDS_NARROWED, "prefix": last}
     return _statement(_WORDS.format(only="")), {"keys": keys, "read": WORDS_READ}
 
 

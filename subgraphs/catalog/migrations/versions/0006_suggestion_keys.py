@@ -111,6 +111,10 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index("ix_lexicon_prefix_keys", "lexicon", ["prefix_keys"], unique=False, schema=SCHEMA, postgresql_using="gin")
+    # The words a short prefix begins (900 for "ka") are read with their counts: in word order they
+    # sit on ~70 pages instead of ~700. Room on each page keeps a count's update (HOT) where it was.
+    op.execute("ALTER TABLE catalog.lexicon SET (fillfactor = 70)")
+    op.execute("CLUSTER catalog.lexicon USING pk_lexicon")
     op.create_table(
         "word_samples",
         sa.Column("word", sa.Text(), nullable=False),
@@ -130,6 +134,7 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION catalog.word_samples_on_change()")
     op.drop_index("ix_word_samples_product_id", table_name="word_samples", schema=SCHEMA)
     op.drop_table("word_samples", schema=SCHEMA)
+    op.execute("ALTER TABLE catalog.lexicon RESET (fillfactor)")
     op.drop_index("ix_lexicon_prefix_keys", table_name="lexicon", schema=SCHEMA)
     op.drop_column("lexicon", "prefix_keys", schema=SCHEMA)
     op.execute("DROP FUNCTION catalog.prefix_keys(text)")
