@@ -126,8 +126,27 @@ class LexiconWord(Base):
     word: Mapped[str] = mapped_column(Text, primary_key=True)
     products: Mapped[int] = mapped_column(Integer)
     keys: Mapped[list[str]] = mapped_column(ARRAY(Text), Computed("catalog.word_keys(word)", persisted=True))
+    # Prefixes and their deletions (migration 0006): search-as-you-type finds words here (suggest.py).
+    prefix_keys: Mapped[list[str] | None] = mapped_column(ARRAY(Text), Computed("catalog.prefix_keys(word)", persisted=True))
 
-    __table_args__ = (Index("ix_lexicon_keys", "keys", postgresql_using="gin"),)
+    __table_args__ = (
+        Index("ix_lexicon_keys", "keys", postgresql_using="gin"),
+        Index("ix_lexicon_prefix_keys", "prefix_keys", postgresql_using="gin"),
+    )
+
+
+class WordSample(Base):
+    """One of the first few live products holding a name word: what search-as-you-type shows for it.
+
+    Kept by triggers on products (migration 0006) in the writer's transaction, COPY included; a
+    product that leaves a word hands its place to another holder. Read by primary key, so a word
+    held by 80k products costs what a rare one does.
+    """
+
+    __tablename__ = "word_samples"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    product_id: Mapped[uuid.UUID] = mapped_column(UUID, primary_key=True, index=True)
 
 
 class NameRegion(Base):

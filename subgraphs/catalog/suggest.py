@@ -1,51 +1,52 @@
 """Search-as-you-type: a prefix completed to product names and categories, forgiving one typo.
 
-The index is the name's full-text vector (`ix_products_name_tsv`, GIN), whose entry tree is sorted
-by lexeme: a prefix query (`'kett':*`) is a range read of that tree plus the posting lists it
-finds, so it costs the same in a thousand products or a million and needs no table of its own.
-The last word typed is a prefix; the words before it are whole words. The prefix is matched both
-stemmed and as typed: a complete word ("kettle") matches its stem (`kettl`), a partial one
-("kettl") matches as typed.
+Two statements, each bounded whatever the catalog's size:
+1. The last word typed (a prefix) becomes the few real words it most likely begins, exact or with
+   one typo (a letter dropped, inserted, replaced, two neighbours swapped): one GIN lookup of the
+   lexicon's prefix keys, checked and weighed in Python (`prefixes.py`); the categories come along.
+2. For each of those words, the best few live products whose name holds it, among its samples
+   (`catalog.word_samples`, the first 20 holders of each name word, kept by triggers, migration
+   0006: primary-key reads, where the word's posting list in the name's full-text index has up to
+   84k entries at a million products), in one `UNION ALL`. With words typed before it (whole
+   words), the first few hits of the full-text index holding them all instead. The products are
+   never searched by the prefix itself, so a two-letter prefix costs what a word does, and a typo
+   what its correction does.
 
-Typos: only when the exact prefix finds too few, every one-edit variant of the last word (a letter
-dropped, inserted, replaced or two neighbours swapped; about 300 for five letters) becomes one
-prefix term of a single OR query. Each term is one descent of the lexeme tree and most find
-nothing, so the fallback stays a few milliseconds (bench/suggestions.py).
-
-Best first: categories whose name starts with the text, product names (a name that starts with the
-text, then one in stock, then the shorter), then the typo matches in the same order. Products are
-ranked within the first POOL index hits: the rank needs no sort over every hit of a short prefix.
+Best first: categories whose name starts with the text (or a later word of it), then products, the
+slots shared among the words by their weight (a dominant word takes most, words alike take turns);
+within a word, a name that starts with the text first, then one in stock, then the shorter (ranked
+within the first few hits of the word); then categories within one typo.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, func, literal_column, select
-from sqlalchemy import text as sql
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import TextClause, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import bad_user_input
 
-from .models import TS_CONFIG, Category, Product
-from .search import SHOWN, _constant, reading
+from .models import TS_CONFIG
+from .prefixes import EXACT, Candidate, allocate, candidates, edit, fold, lookup_keys
+from .search import SHOWN, reading
 
-C = Category.__table__
-P = Product.__table__
 MAX_FIRST = 20
 MIN_PREFIX = 2
 MAX_PREFIX = 100
-#: Typos are forgiven from this many letters of the last word (fewer letters say too little).
-TYPO_FROM = 4
-POOL = 200
-#: The typo fallback's time budget: a suggestion later than this is no use to someone typing.
-TYPO_BUDGET_MS = 300
+#: Products ranked per word wanted: the rank needs no sort over every hit of a common word, and
+#: reads a handful of rows for the one product a word usually gets.
+POOL_PER_PRODUCT = 4
+POOL_MIN = 8
+#: Lexicon rows read for one prefix at most, most common first (a four-letter typo shares keys
+#: with about a thousand words; a two-letter prefix begins a few thousand).
+WORDS_READ = 2000
+#: Words to try when earlier whole words narrow the products: the likeliest may hold none of them.
+WORDS_NARROWED = 20
 WORD = re.compile(r"[^\W_]+")
-LATIN = "abcdefghijklmnopqrstuvwxyz"
-CYRILLIC = "абвгдежзийклмнопрстуфхцчшщъыьэюя"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,90 +56,97 @@ class Suggestion:
     category: Any = None  # a categories row
 
 
-def _fold(value: str) -> str:
-    return value.casefold().replace("ё", "е")
+# Parameters, not values rendered into the SQL: each statement is one of a few texts, prepared once
+# per connection, and every plan here is an index lookup whatever the values.
+_WORDS = (
+    "SELECT name, products, NULL::uuid AS id, NULL::text AS slug FROM ("
+    "SELECT word AS name, products FROM catalog.lexicon WHERE prefix_keys && CAST(:keys AS text[]) {only} "
+    "ORDER BY products DESC, word LIMIT :read) AS found "
+    "UNION ALL SELECT name, 0, id, slug FROM catalog.categories"
+)
+#: A prefix too short for typos: only the words it begins.
+_BEGUN = "AND starts_with(replace(word, 'ё', 'е'), :prefix)"
 
 
-def variants(word: str) -> set[str]:
-    """Every string one edit from `word`: a letter dropped, inserted, replaced, or two neighbours swapped."""
-    alphabet = CYRILLIC if re.search("[а-я]", word) else LATIN
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    out = {a + b[1:] for a, b in splits if b}
-    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    out |= {a + ch + b[1:] for a, b in splits if b for ch in alphabet}
-    out |= {a + ch + b for a, b in splits for ch in alphabet}
-    out.discard(word)
-    return out
+def _words_and_categories(last: str) -> tuple[TextClause, dict[str, Any]]:
+    """The lexicon words whose prefix keys meet the typed prefix's, most common first, and every
+    category (a few rows), in one statement: a round trip costs more than either on a busy machine."""
+    keys = lookup_keys(last)
+    if len(keys) == 1:
+        # Exact words only, most common first: no more than a suggestion list can use.
+        return _statement(_WORDS.format(only=_BEGUN)), {"keys": keys, "read": WORDS_NARROWED, "prefix": last}
+    return _statement(_WORDS.format(only="")), {"keys": keys, "read": WORDS_READ}
 
 
-def _query(done: list[str], prefixes: set[str]) -> Any:
-    """Whole words AND any of the prefixes, each matched stemmed and as typed."""
-    terms = " | ".join(f"'{p}':*" for p in sorted(prefixes))
-    last = func.to_tsquery(literal_column(f"'{TS_CONFIG}'::regconfig"), _constant(terms)).op("||")(
-        func.to_tsquery(literal_column("'simple'::regconfig"), _constant(terms))
-    )
-    if not done:
-        return last
-    words = func.to_tsquery(literal_column(f"'{TS_CONFIG}'::regconfig"), _constant(" & ".join(f"'{w}'" for w in done)))
-    return words.op("&&")(last)
+@functools.lru_cache(maxsize=8)
+def _statement(sql: str) -> TextClause:
+    return text(sql)
 
 
-def _products(text: str, done: list[str], prefixes: set[str], limit: int) -> Any:
-    pool = (
-        select(*SHOWN)
-        .where(P.c.deleted_at.is_(None), P.c.name_tsv.bool_op("@@")(_query(done, prefixes)))
-        .limit(_constant(POOL, Integer))
-        .subquery("pool")
-    )
-    q = pool.c
-    starts = func.starts_with(func.replace(func.lower(q.name), "ё", "е"), _constant(text))
-    return (
-        select(*(q[c.name] for c in SHOWN))
-        .order_by(starts.desc(), (q.on_hand > q.reserved).desc(), func.length(q.name), q.name, q.id)
-        .limit(_constant(limit, Integer))
-    )
+_COLUMNS = ", ".join(f"p.{c.name}" for c in SHOWN)
+_SAMPLED = (
+    f"SELECT {_COLUMNS} FROM catalog.word_samples AS s JOIN catalog.products AS p ON p.id = s.product_id "
+    "WHERE s.word = :word{i} AND p.deleted_at IS NULL LIMIT :pool{i}"
+)
+_NARROWED = (
+    f"SELECT {_COLUMNS} FROM catalog.products AS p WHERE p.deleted_at IS NULL "
+    f"AND p.name_tsv @@ (plainto_tsquery('{TS_CONFIG}'::regconfig, :done) && plainto_tsquery('{TS_CONFIG}'::regconfig, :word{{i}})) "
+    "LIMIT :pool{i}"
+)
+_RANKED = (
+    "SELECT *, {i} AS word FROM (SELECT * FROM ({hits}) AS p "
+    "ORDER BY starts_with(replace(lower(p.name), 'ё', 'е'), :head{i}) DESC, p.on_hand > p.reserved DESC, length(p.name), p.name, p.id "
+    "LIMIT :limit{i}) AS best{i}"
+)
 
 
-async def _typos(db: async_sessionmaker[AsyncSession], statement: Any) -> list[Any]:
-    """The typo query, index-only and within TYPO_BUDGET_MS; past the budget, no typo suggestions.
-
-    With hundreds of OR'd prefix terms the planner overestimates the hits and may pick a scan of
-    the whole table that evaluates every term on every row: seconds at a million products when
-    the variants match little. The index path is bounded by the variants' hits instead.
-    """
-    try:
-        async with db() as session, session.begin():
-            await session.execute(sql("SET LOCAL enable_seqscan = off"))
-            await session.execute(sql(f"SET LOCAL statement_timeout = {TYPO_BUDGET_MS}"))
-            return list(await session.execute(statement))
-    except DBAPIError as error:
-        if getattr(getattr(error.orig, "__cause__", None), "sqlstate", None) == "57014":  # query_canceled
-            return []
-        raise
+@functools.lru_cache(maxsize=2 * MAX_FIRST + 2)
+def _best(parts: int, narrowed: bool) -> TextClause:
+    """For each of `parts` words, its best live products: among its samples, or (narrowed by words
+    typed before it) among the first few hits of the full-text index holding them all, as samples
+    rarely hold the other words. Written as SQL text, one per shape: building it from SQLAlchemy
+    constructs cost more Python than the rest of a suggestion."""
+    hits = _NARROWED if narrowed else _SAMPLED
+    return text(" UNION ALL ".join(_RANKED.format(i=i, hits=hits.format(i=i)) for i in range(parts)))
 
 
-def _distance_at_most_one(a: str, b: str) -> bool:
-    """Whether one edit (drop, insert, replace, swap of neighbours) or none turns a into b."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+async def _products(connection: AsyncConnection, done: list[str], last: str, words: list[Candidate], slots: int) -> list[Any]:
+    """Products for the chosen words, in the order their slots fall (see `allocate`)."""
+    if done:
+        wanted = [slots] * len(words)  # the lexicon's counts say nothing of products with the done words too
+    else:
+        order = allocate([w.score for w in words], [w.products for w in words], slots)
+        wanted = [order.count(i) for i in range(len(words))]
+    asked = [(i, w, n) for i, (w, n) in enumerate(zip(words, wanted, strict=True)) if n]
+    if not asked:
+        return []
+    params: dict[str, Any] = {"done": " ".join(done)} if done else {}
+    for part, (_, w, n) in enumerate(asked):
+        params[f"word{part}"] = w.word
+        params[f"head{part}"] = " ".join([*done, last if w.reading == EXACT else fold(w.word)])
+        params[f"limit{part}"] = n
+        params[f"pool{part}"] = max(POOL_MIN, POOL_PER_PRODUCT * n)
+    by_word: list[list[Any]] = [[] for _ in words]
+    for row in await connection.execute(_best(len(asked), bool(done)), params):
+        by_word[asked[row.word][0]].append(row)
+    order = allocate([w.score for w in words], [len(rows) for rows in by_word], slots * 2)
+    taken = [0] * len(words)
+    found: list[Any] = []
+    for i in order:
+        found.append(by_word[i][taken[i]])
+        taken[i] += 1
+    return found
 
 
 def _category_rank(text: str, name: str, slug: str) -> int | None:
     """0: the name starts with the text, 1: a later word does, 2: within one typo; None: no match."""
-    words = WORD.findall(_fold(name)) + slug.split("-")
+    words = WORD.findall(fold(name)) + slug.split("-")
     tails = [" ".join(words[i:]) for i in range(len(words))]
     if tails and tails[0].startswith(text):
         return 0
     if any(tail.startswith(text) for tail in tails):
         return 1
-    if len(text) >= TYPO_FROM and any(_distance_at_most_one(text, tail[: n]) for tail in tails for n in (len(text) - 1, len(text), len(text) + 1)):
+    if any(edit(text, tail) is not None for tail in tails):
         return 2
     return None
 
@@ -147,26 +155,24 @@ async def suggest(db: async_sessionmaker[AsyncSession], prefix: str, first: int)
     """Up to `first` suggestions for what is typed, best first."""
     if first < 0 or first > MAX_FIRST:
         raise bad_user_input(f"`first` must be between 0 and {MAX_FIRST}.")
-    words = WORD.findall(_fold(prefix[:MAX_PREFIX]))
+    words = WORD.findall(fold(prefix[:MAX_PREFIX]))
     text = " ".join(words)
     if len(text) < MIN_PREFIX or first == 0:
         return []
     done, last = words[:-1], words[-1]
-    async with reading(db) as session:
-        categories = list(await session.execute(select(C).order_by(C.c.name, C.c.id)))
-        ranked = sorted(((rank, row) for row in categories if (rank := _category_rank(text, row.name, row.slug)) is not None), key=lambda x: x[0])
-        exact = list(await session.execute(_products(text, done, {last}, first)))
-    typos: list[Any] = []
-    if len(exact) < first and len(last) >= TYPO_FROM:
-        typos = await _typos(db, _products(text, done, variants(last), first + len(exact)))
+    async with reading(db) as connection:
+        rows = list(await connection.execute(*_words_and_categories(last)))
+        categories = sorted((row for row in rows if row.id is not None), key=lambda row: (row.name, row.id))
+        chosen = candidates(last, ((row.name, row.products) for row in rows if row.id is None), WORDS_NARROWED if done else first)
+        products = await _products(connection, done, last, chosen, first) if chosen else []
+    ranked = sorted(((rank, row) for row in categories if (rank := _category_rank(text, row.name, row.slug)) is not None), key=lambda x: x[0])
     found = [Suggestion(row.name, category=row) for rank, row in ranked if rank < 2]
-    found += [Suggestion(row.name, product=row) for row in exact]
+    found += [Suggestion(row.name, product=row) for row in products]
     found += [Suggestion(row.name, category=row) for rank, row in ranked if rank == 2]
-    found += [Suggestion(row.name, product=row) for row in typos]
     unique: list[Suggestion] = []
     seen: set[tuple[str, bool]] = set()
     for suggestion in found:
-        key = (_fold(suggestion.text), suggestion.category is not None)
+        key = (fold(suggestion.text), suggestion.category is not None)
         if key not in seen:
             seen.add(key)
             unique.append(suggestion)

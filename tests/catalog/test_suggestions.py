@@ -99,3 +99,59 @@ async def test_limits(admin_client: GraphQLClient, catalog: GraphQLClient) -> No
     for bad in (21, -1):
         body = await catalog.execute(SUGGEST, {"prefix": tag, "first": bad})
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+RENAME = "mutation($id: ID!, $name: String!) { updateProduct(id: $id, input: {name: $name}) { errors { code } } }"
+DELETE = "mutation($id: ID!) { deleteProduct(id: $id) { errors { code } } }"
+
+
+async def test_a_renamed_or_deleted_product_leaves_the_suggestions(admin_client: GraphQLClient, catalog: GraphQLClient) -> None:
+    shelf = await make_category(admin_client)
+    old, new = "v" + word(), "w" + word()
+    product = await make_product(admin_client, shelf["id"], name=f"{old.title()} vase")
+    assert [s["product"]["id"] for s in await suggest(catalog, old[:5])] == [product["id"]]
+    assert (await admin_client.data(RENAME, {"id": product["id"], "name": f"{new.title()} vase"}))["updateProduct"]["errors"] == []
+    assert await suggest(catalog, old[:5]) == []
+    assert await suggest(catalog, old[:2] + old[3:6]) == []  # nor through a typo of the old word
+    assert [s["text"] for s in await suggest(catalog, new[:5])] == [f"{new.title()} vase"]
+    assert (await admin_client.data(DELETE, {"id": product["id"]}))["deleteProduct"]["errors"] == []
+    assert await suggest(catalog, new[:5]) == []
+    assert await suggest(catalog, new[:3] + new[4] + new[3] + new[5:7]) == []
+
+
+async def test_a_word_held_by_many_products_keeps_suggesting_after_deletions(admin_client: GraphQLClient, catalog: GraphQLClient) -> None:
+    # More holders than a word keeps samples of: a deleted sample hands its place to another holder.
+    shelf = await make_category(admin_client)
+    tag = "y" + word()
+    for i in range(24):
+        await make_product(admin_client, shelf["id"], name=f"{tag} rug {i:02d}")
+    shown = await suggest(catalog, tag[:6], 20)
+    assert len(shown) == 20
+    gone = [s["product"]["id"] for s in shown[:6]]
+    for id_ in gone:
+        assert (await admin_client.data(DELETE, {"id": id_}))["deleteProduct"]["errors"] == []
+    after = await suggest(catalog, tag[:6], 20)
+    assert len(after) == 18 and not {s["product"]["id"] for s in after} & set(gone)
+
+
+async def test_typos_after_whole_words_and_folded_letters(admin_client: GraphQLClient, catalog: GraphQLClient) -> None:
+    shelf = await make_category(admin_client)
+    tag = "z" + word()
+    kettle = await make_product(admin_client, shelf["id"], name=f"{tag.title()} kettle")
+    found = await suggest(catalog, f"{tag} ktetle")  # a whole word, then a typo in the word being typed
+    assert [s["product"]["id"] for s in found if s["product"]] == [kettle["id"]]
+    yellow = "ё" + word("бвгджзклмнпрстфхцчшщ")
+    lamp = await make_product(admin_client, shelf["id"], name=f"Лампа {yellow} жёлтая")
+    # ё typed as е (as most shoppers do) and the other way round.
+    assert [s["product"]["id"] for s in await suggest(catalog, "е" + yellow[1:6])] == [lamp["id"]]
+    assert lamp["id"] in [s["product"]["id"] for s in await suggest(catalog, f"лампа {yellow[:6]}")]
+
+
+async def test_a_common_word_outweighs_a_rare_one_one_typo_away(admin_client: GraphQLClient, catalog: GraphQLClient) -> None:
+    # "<tag>ab" typed: the products of the word it begins come first, a rarer word one typo away after.
+    shelf = await make_category(admin_client)
+    tag = "j" + word()[:5]
+    common = [await make_product(admin_client, shelf["id"], name=f"{tag}abc mat {i}") for i in range(3)]
+    rare = await make_product(admin_client, shelf["id"], name=f"{tag}xbc mat")
+    found = [s["product"]["id"] for s in await suggest(catalog, f"{tag}ab")]
+    assert set(found[:3]) == {p["id"] for p in common} and found[3:] == [rare["id"]]
