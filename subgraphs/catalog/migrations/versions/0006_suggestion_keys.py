@@ -1,7 +1,7 @@
 """suggestion_keys: lexicon prefix keys and a few sample products per word, for search-as-you-type
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 11:45:00
 
 Both are kept in the writer's own transaction, COPY seeding included: the keys are a generated
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
