@@ -2,6 +2,7 @@
 
     python -m bench.showcase                       # 1M products (seeded once into shop_bench), writes bench/README.md
     python -m bench.showcase --profile 15          # also samples the uncached catalog with py-spy
+    python -m bench.showcase --paths gateway       # the plain endpoint and the gateway lines only
 
 Lines: first pages over 8 categories x 3 sorts (24 distinct requests) and 100 different deep keyset
 pages, each against the plain Starlette + asyncpg + orjson endpoint (bench/plain.py, started here),
@@ -27,6 +28,7 @@ from typing import Any
 
 import httpx
 import orjson
+import psutil
 
 from bench.catalog import PAGE, _connect, prepare, serve
 from bench.load import Measured, run
@@ -108,7 +110,13 @@ async def gateway(url: str, port_base: int, workers: int, cached: bool) -> Any:
     os.environ["SHOP_SHOWCASE_CACHE"] = "true" if cached else "false"
     settings = Settings(database_url=url, data_dir=ROOT / ".data" / "bench-showcase", port_base=port_base, admin_email="admin-bench@example.com")
     async with Stack(settings, url, workers=workers, quiet=True) as stack:
-        yield f"{stack.settings.url('gateway')}/graphql"
+        yield f"{stack.settings.url('gateway')}/graphql", stack.processes["gateway"].pid
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children (node behind its launcher)."""
+    process = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in (process, *process.children(recursive=True)))
 
 
 def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
@@ -146,6 +154,7 @@ def main() -> None:
     parser.add_argument("--port-base", type=int, default=int(os.environ.get("SHOP_BENCH_PORT_BASE", "17000")))
     parser.add_argument("--profile", type=int, default=0, help="seconds of py-spy on the uncached catalog (0: none)")
     parser.add_argument("--no-readme", action="store_true", help="print the table only")
+    parser.add_argument("--paths", default="direct,gateway", help="which of direct, gateway to measure beside the plain endpoint")
     args = parser.parse_args()
 
     url, _handle = prepare(args.products)
@@ -156,7 +165,7 @@ def main() -> None:
     with plain_endpoint(url, args.port_base + 90, args.workers) as endpoint:
         for line in ("first", "deep"):
             results["plain", line] = measure(f"plain {line}", endpoint, plain[line], args)
-        for cached in (False, True):
+        for cached in (False, True) if "direct" in args.paths else ():
             path = "direct, cached" if cached else "direct"
             with catalog(url, args.port_base + 91 + cached, args.workers, cached) as (graphql, pid):
                 for line in ("first", "deep"):
@@ -169,16 +178,17 @@ def main() -> None:
         migrate_all(url)
         settings = Settings(database_url=url, data_dir=ROOT / ".data" / "bench-showcase", port_base=args.port_base, admin_email="admin-bench@example.com")
         asyncio.run(prepare_store(settings, url))
-        for cached in (False, True):
+        for cached in (False, True) if "gateway" in args.paths else ():
             path = "gateway, cached" if cached else "gateway"
 
             async def through_gateway() -> None:
-                async with gateway(url, args.port_base, args.workers, cached) as graphql:
+                async with gateway(url, args.port_base, args.workers, cached) as (graphql, pid):
                     for line in ("first", "deep"):
                         await asyncio.to_thread(check, graphql, gql[line])
+                        used = cpu_seconds(pid)
                         results[path, line] = await run(graphql, gql[line], args.duration, args.connections)
-                        r = results[path, line]
-                        print(f"{path} {line}: {r.requests_per_s:,.0f} req/s, p50 {r.p50_ms:.1f} ms", flush=True)
+                        r, busy = results[path, line], (cpu_seconds(pid) - used) / args.duration
+                        print(f"{path} {line}: {r.requests_per_s:,.0f} req/s, p50 {r.p50_ms:.1f} ms, gateway CPU {100 * busy:.0f}% of a core", flush=True)
 
             asyncio.run(through_gateway())
         for line in ("first", "deep"):
@@ -198,6 +208,8 @@ def render(results: dict[tuple[str, str], Measured], args: argparse.Namespace, p
     for line in ("first", "deep"):
         base = results["plain", line].requests_per_s
         for path in ("plain", "direct", "direct, cached", "gateway", "gateway, cached"):
+            if (path, line) not in results:
+                continue
             r = results[path, line]
             rows.append(f"| {names[line]} | {path} | {r.requests_per_s:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.requests_per_s / base:.3f}x |")
     load = os.getloadavg()
