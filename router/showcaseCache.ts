@@ -46,6 +46,8 @@ interface Miss {
   generation: number;
   arrived: number;
   cacheable: boolean;
+  /** Hands the answer, once kept (else undefined), to the requests waiting for it. */
+  settle: (entry: Entry | undefined) => void;
 }
 
 /** True when every root selection of the set (through fragments) is a showcase field. */
@@ -75,12 +77,16 @@ export function readsShowcaseOnly(document: DocumentNode, operationName?: string
 /** The plugin; it answers repeated anonymous showcase reads before any parsing, planning or subgraph call. */
 export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOptions): GatewayPlugin {
   const cache = new Map<string, Entry>();
+  // Misses being computed, by key: the same request arriving meanwhile waits for that answer instead
+  // of planning and fetching it again (under load, a herd of identical misses would outlast the TTL).
+  const computing = new Map<string, Promise<Entry | undefined>>();
   const misses = new WeakMap<Request, Miss>();
   const writes = new WeakSet<Request>();
   let generation = 0;
   const forget = () => {
     generation += 1;
     cache.clear();
+    computing.clear();
   };
 
   return {
@@ -91,18 +97,35 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
       if (headers.has('authorization') || headers.has('cookie') || !(length <= MAX_BODY)) return;
       if (!(headers.get('content-type') ?? '').startsWith('application/json')) return;
       const arrived = performance.now();
+      const hit = (entry: Entry) =>
+        endResponse(new fetchAPI.Response(entry.body, { status: 200, headers: { 'content-type': entry.contentType, [CACHE_HEADER]: 'hit' } }));
+      const compute = (key: string, text: string, lead: boolean) => {
+        let settle: (entry: Entry | undefined) => void = () => {};
+        if (lead) {
+          const answer = new Promise<Entry | undefined>((resolve) => {
+            // A leader whose answer never comes (it failed before any response) frees its followers.
+            const timer = setTimeout(() => resolve(undefined), 10_000);
+            settle = (entry) => {
+              clearTimeout(timer);
+              if (computing.get(key) === answer) computing.delete(key);
+              resolve(entry);
+            };
+          });
+          computing.set(key, answer);
+        }
+        // The body is read: the rest of the gateway gets the same request with the text as its body.
+        const again = new fetchAPI.Request(request.url, { method: 'POST', headers, body: text, signal: request.signal });
+        misses.set(again, { key, generation, arrived, cacheable: false, settle });
+        setRequest(again);
+      };
       return request.text().then((text) => {
         const key = `${headers.get('accept') ?? ''}\n${text}`;
         const entry = cache.get(key);
-        if (entry !== undefined && entry.expires > arrived) {
-          endResponse(new fetchAPI.Response(entry.body, { status: 200, headers: { 'content-type': entry.contentType, [CACHE_HEADER]: 'hit' } }));
-          return;
-        }
+        if (entry !== undefined && entry.expires > arrived) return hit(entry);
         if (entry !== undefined) cache.delete(key);
-        // The body is read: the rest of the gateway gets the same request with the text as its body.
-        const again = new fetchAPI.Request(request.url, { method: 'POST', headers, body: text, signal: request.signal });
-        misses.set(again, { key, generation, arrived, cacheable: false });
-        setRequest(again);
+        const leader = computing.get(key);
+        if (leader === undefined) return compute(key, text, true);
+        return leader.then((kept) => (kept !== undefined && kept.expires > arrived ? hit(kept) : compute(key, text, false)));
       });
     },
     onExecute({ args }) {
@@ -126,13 +149,18 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
     onResponse({ request, response, setResponse, fetchAPI }) {
       if (writes.has(request)) forget();
       const miss = misses.get(request);
-      if (miss === undefined || !miss.cacheable || miss.generation !== generation || response.status !== 200) return;
+      if (miss === undefined) return;
       const contentType = response.headers.get('content-type') ?? '';
-      if (!contentType.includes('json') || response.headers.has('content-encoding') || response.headers.has('set-cookie')) return;
+      const plain = contentType.includes('json') && !response.headers.has('content-encoding') && !response.headers.has('set-cookie');
+      if (!miss.cacheable || !plain || response.status !== 200 || miss.generation !== generation) return miss.settle(undefined);
       return response.text().then((body) => {
+        const entry = { expires: miss.arrived + ttlMs, body, contentType };
         if (miss.generation === generation) {
-          cache.set(miss.key, { expires: miss.arrived + ttlMs, body, contentType });
+          cache.set(miss.key, entry);
           while (cache.size > entries) cache.delete(cache.keys().next().value as string);
+          miss.settle(entry);
+        } else {
+          miss.settle(undefined);
         }
         const headers = new fetchAPI.Headers(response.headers);
         headers.set(CACHE_HEADER, 'miss');
