@@ -16,6 +16,8 @@
 // computed meanwhile is not kept: whoever writes through one gateway and reads next sees it at once.
 // The catalog does not tell the gateway of changes: the short life bounds staleness for every
 // other path (another gateway replica, the order saga's recovery, a change made in the database).
+// Identical misses arriving together wait for the first one's answer rather than each planning and
+// fetching it (under load, such a herd outlasted the TTL and the copy never answered).
 import type { GatewayPlugin } from '@graphql-hive/gateway';
 import { getOperationAST, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 
