@@ -17,7 +17,9 @@
 // The catalog does not tell the gateway of changes: the short life bounds staleness for every
 // other path (another gateway replica, the order saga's recovery, a change made in the database).
 // Identical misses arriving together wait for the first one's answer rather than each planning and
-// fetching it (under load, such a herd outlasted the TTL and the copy never answered).
+// fetching it (under load, such a herd outlasted the TTL and the copy never answered). Past half its
+// life an entry is renewed by the first request for it while the others are still answered with it,
+// so under steady traffic no request waits for an expiry; nothing older than the TTL is ever served.
 import type { GatewayPlugin } from '@graphql-hive/gateway';
 import { getOperationAST, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 
@@ -38,7 +40,10 @@ export interface ShowcaseCacheOptions {
 }
 
 interface Entry {
+  /** No request arriving later is answered with it. */
   expires: number;
+  /** The first request arriving later computes the next answer; the others are still answered with this one. */
+  renew: number;
   body: string;
   contentType: string;
 }
@@ -123,9 +128,11 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
       return request.text().then((text) => {
         const key = `${headers.get('accept') ?? ''}\n${text}`;
         const entry = cache.get(key);
-        if (entry !== undefined && entry.expires > arrived) return hit(entry);
-        if (entry !== undefined) cache.delete(key);
         const leader = computing.get(key);
+        if (entry !== undefined && entry.expires > arrived) {
+          return entry.renew <= arrived && leader === undefined ? compute(key, text, true) : hit(entry);
+        }
+        if (entry !== undefined) cache.delete(key);
         if (leader === undefined) return compute(key, text, true);
         return leader.then((kept) => (kept !== undefined && kept.expires > arrived ? hit(kept) : compute(key, text, false)));
       });
@@ -156,7 +163,7 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
       const plain = contentType.includes('json') && !response.headers.has('content-encoding') && !response.headers.has('set-cookie');
       if (!miss.cacheable || !plain || response.status !== 200 || miss.generation !== generation) return miss.settle(undefined);
       return response.text().then((body) => {
-        const entry = { expires: miss.arrived + ttlMs, body, contentType };
+        const entry = { expires: miss.arrived + ttlMs, renew: miss.arrived + ttlMs / 2, body, contentType };
         if (miss.generation === generation) {
           cache.set(miss.key, entry);
           while (cache.size > entries) cache.delete(cache.keys().next().value as string);
