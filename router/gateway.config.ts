@@ -8,6 +8,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 import { adminGraphiQL } from './graphiql';
+import { useShowcaseCache } from './showcaseCache';
 
 /** A comma-separated list from the environment, or `fallback` when unset. */
 const list = (name: string, fallback: string[]) =>
@@ -24,6 +25,10 @@ const SETTINGS = {
   corsOrigins: list('SHOP_CORS_ORIGINS', ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://localhost:5173', 'http://127.0.0.1:5173']),
   // Admins' GraphiQL on GET /graphql; SHOP_GRAPHIQL=false turns it off (and the subgraphs' too).
   graphiql: flag('SHOP_GRAPHIQL', true),
+  // Anonymous showcase answers kept this many seconds (showcaseCache.ts); SHOP_SHOWCASE_CACHE=false
+  // turns off this cache and the catalog's, SHOP_SHOWCASE_GATEWAY_TTL=0 this one alone.
+  showcaseTtlMs: flag('SHOP_SHOWCASE_CACHE', true) ? 1000 * Number(process.env.SHOP_SHOWCASE_GATEWAY_TTL || 0.5) : 0,
+  showcaseEntries: Number(process.env.SHOP_SHOWCASE_CACHE_ENTRIES || 2000),
 };
 
 /** Limits that refuse abusive operations before any subgraph sees them. */
@@ -170,6 +175,7 @@ export const gatewayConfig = defineConfig({
   },
   plugins: () => [
     useRequestBodyLimit(LIMITS.maxBodyBytes),
+    ...(SETTINGS.showcaseTtlMs > 0 ? [useShowcaseCache({ endpoint: '/graphql', ttlMs: SETTINGS.showcaseTtlMs, entries: SETTINGS.showcaseEntries })] : []),
     useCallerAuthorization(),
     useClientAddress(),
     maxDepthPlugin({ n: LIMITS.maxDepth, onReject: withCode('MAX_DEPTH_LIMIT') }) as GatewayPlugin,

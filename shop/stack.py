@@ -42,6 +42,9 @@ def child_env(settings: Settings, database_url: str) -> dict[str, str]:
         SHOP_MAX_BODY_BYTES=str(settings.max_body_bytes),
         SHOP_TRUSTED_PROXIES=",".join(settings.trusted_proxies),
         SHOP_LOGIN_MAX_FAILURES_PER_CLIENT=str(settings.login_max_failures_per_client),
+        SHOP_SHOWCASE_CACHE="true" if settings.showcase_cache else "false",
+        SHOP_SHOWCASE_GATEWAY_TTL=str(settings.showcase_gateway_ttl),
+        SHOP_SHOWCASE_CACHE_ENTRIES=str(settings.showcase_cache_entries),
         PATH=os.pathsep.join([*node_bin_dirs(), env.get("PATH", "")]),
         PYTHONUNBUFFERED="1",
     )

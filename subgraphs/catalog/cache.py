@@ -8,7 +8,9 @@ cache and its answer is never kept, so what a signed-in caller sees reaches nobo
 Why in the subgraph, not in the gateway: the subgraph hears of every change from the database it
 reads (a NOTIFY sent at commit by triggers on products and categories, migration 0004), in every
 process and replica, including stock taken by the order saga's reservations; the gateway would
-need its own channel to the database and its own idea of who is anonymous.
+need its own channel to the database and its own idea of who is anonymous. Hive Gateway does keep a
+copy of these answers for half a second in front of this cache (router/showcaseCache.ts), because
+proxying every read here was its limit; that copy is bounded by time, this cache by NOTIFY.
 
 Freshness: a notice empties the cache and bumps its generation. A response is kept only if the
 generation did not move while it was computed, so an answer read before a change that is stored

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # were opened and closed all the time (measured: a third of a page's CPU, PostgreSQL's included).
     # The same most-at-once as the other subgraphs' `db_pool_size` plus its burst.
     catalog_pool_size: int = 10
+    # The gateway's copy of the same anonymous showcase answers (router/showcaseCache.ts), kept this many
+    # seconds: well under the promise that a change shows in every listing within 1 s. 0 turns off this
+    # level alone; `showcase_cache=False` turns off both. `showcase_cache_entries` bounds it too.
+    showcase_gateway_ttl: float = Field(default=0.5, ge=0, lt=1)
 
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60

@@ -1,0 +1,99 @@
+"""How long a change takes to show in a cached anonymous listing through the gateway, under read load.
+
+    python -m bench.freshness                  # 1M products (bench/catalog.py's shop_bench), 20 changes a path
+
+While 8 clients keep reading the 24 first pages (so both caches stay full), an admin changes the price of the
+first product of one of them, either through the gateway (a mutation empties its copy) or straight at the
+catalog (as another gateway replica would: the gateway's copy has to expire). Figures, from the mutation's
+answer: when the first anonymous read of that page that shows the new price was sent (the staleness, to within
+one read) and when it was answered (plus that read's own latency, an uncached page after the change).
+The price is put back at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import time
+from decimal import Decimal
+
+import httpx
+import orjson
+
+from bench.catalog import PAGE, prepare
+from bench.load import run
+from bench.showcase import _facts, gateway, graphql_bodies
+from shop.cli import prepare as prepare_store
+from shop.migrate import migrate_all
+from subgraphs.common.settings import ROOT, Settings
+
+UPDATE = "mutation($id: ID!, $p: Decimal!) { updateProduct(id: $id, input: {price: $p}) { errors { code } } }"
+LOGIN = "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { accessToken } }"
+
+
+async def first_product(http: httpx.AsyncClient, url: str, body: bytes) -> tuple[str, str]:
+    page = (await http.post(url, content=body, headers={"content-type": "application/json"})).json()
+    node = page["data"]["products"]["edges"][0]["node"]
+    return node["id"], node["price"]["amount"]
+
+
+async def until_shown(http: httpx.AsyncClient, url: str, body: bytes, product: str, price: str) -> tuple[float, float]:
+    """When the first read showing the change was sent and when it was answered, from now (the mutation's answer)."""
+    changed = time.perf_counter()
+    while True:
+        sent = time.perf_counter()
+        page = (await http.post(url, content=body, headers={"content-type": "application/json"})).json()
+        if any(e["node"]["id"] == product and e["node"]["price"]["amount"] == price for e in page["data"]["products"]["edges"]):
+            return sent - changed, time.perf_counter() - changed
+        assert time.perf_counter() - changed < 30, "a change did not show within 30 s"
+        await asyncio.sleep(0.005)
+
+
+async def measure(settings: Settings, url: str, changes: int) -> dict[str, list[tuple[float, float]]]:
+    categories, deep = await _facts(url)
+    bodies = graphql_bodies(categories, deep)["first"]
+    body = orjson.dumps({"query": PAGE, "variables": {"first": 20, "filter": {"categoryId": categories[0]}, "sort": "PRICE_ASC"}})
+    shown: dict[str, list[tuple[float, float]]] = {"through the gateway": [], "straight at the catalog": []}
+    async with gateway(url, settings.port_base, 1, True) as (graphql, _pid), httpx.AsyncClient(timeout=30) as http:
+        token = (await http.post(graphql, json={"query": LOGIN, "variables": {"e": settings.admin_email, "p": settings.admin_password}})).json()
+        signed = {"Authorization": f"Bearer {token['data']['login']['accessToken']}"}
+        product, original = await first_product(http, graphql, body)
+        load = asyncio.create_task(run(graphql, [*bodies, body], 3600, 8))
+        try:
+            for n in range(changes):
+                for path, target in (("through the gateway", graphql), ("straight at the catalog", f"{settings.url('catalog')}/graphql")):
+                    price = str(Decimal("0.01") * (n * 2 + (path == "through the gateway") + 1))  # lowest: stays first
+                    await asyncio.sleep(0.3)
+                    answer = await http.post(target, json={"query": UPDATE, "variables": {"id": product, "p": price}}, headers=signed)
+                    assert answer.json()["data"]["updateProduct"]["errors"] == [], answer.text
+                    shown[path].append(await until_shown(http, graphql, body, product, price))
+        finally:
+            load.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await load
+            await http.post(graphql, json={"query": UPDATE, "variables": {"id": product, "p": original}}, headers=signed)
+    return shown
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--port-base", type=int, default=int(os.environ.get("SHOP_BENCH_PORT_BASE", "17000")) + 50)
+    args = parser.parse_args()
+    url, _handle = prepare(args.products)
+    migrate_all(url)
+    settings = Settings(database_url=url, data_dir=ROOT / ".data" / "bench-showcase", port_base=args.port_base, admin_email="admin-bench@example.com")
+    asyncio.run(prepare_store(settings, url))
+    for path, times in asyncio.run(measure(settings, url, args.changes)).items():
+        sent, answered = (sorted(1000 * t[i] for t in times) for i in (0, 1))
+        print(f"{path}: the first read showing it sent after p50 {statistics.median(sent):.0f} ms, max {sent[-1]:.0f} ms;"
+              f" answered after p50 {statistics.median(answered):.0f} ms, max {answered[-1]:.0f} ms ({len(times)} changes,"
+              f" gateway TTL {settings.showcase_gateway_ttl:g} s, load average {os.getloadavg()[0]:.1f})")
+
+
+if __name__ == "__main__":
+    main()
