@@ -94,17 +94,21 @@ async def test_facets_count_what_each_category_and_the_stock_toggle_then_list(pa
     await expect(cards).to_have_count(5)
     assert await serious_violations(page) == []
 
-    # Each category lists as many as its count said; the siblings keep their counts.
+    # Each category lists as many as its count said; the siblings keep their counts. Stock is
+    # counted over every category, so the toggle shows no count while one is chosen.
     for shelf, label, hits in ((alpha, f"Альфа {term} (3)", 3), (beta, f"Бета {term} (2)", 2)):
         await page.get_by_label("Категория").select_option(label=label)
         await expect(cards).to_have_count(hits)
+        await expect(page.get_by_test_id("total")).to_have_text(f"Найдено: {hits}")
         await expect(options).to_have_text(["Все категории", f"Альфа {term} (3)", f"Бета {term} (2)"])
+        await expect(page.get_by_test_id("in-stock-count")).to_have_count(0)
         assert f"category={shelf}" in page.url
+    await shot(page, "showcase-facets", full_page=False)
 
     # In stock only: counted again with the stock filter, and the list follows (Beta stays chosen).
     await page.get_by_label("Только в наличии").check()
-    await expect(page.get_by_test_id("total")).to_have_text("Найдено: 3")
     await expect(options).to_have_text(["Все категории", f"Альфа {term} (2)", f"Бета {term} (1)"])
+    await expect(page.get_by_test_id("total")).to_have_text("Найдено: 1")
     await expect(cards).to_have_count(1)
     await page.get_by_label("Категория").select_option(label=f"Альфа {term} (2)")
     await expect(cards).to_have_count(2)
@@ -112,7 +116,12 @@ async def test_facets_count_what_each_category_and_the_stock_toggle_then_list(pa
     assert "stock=1" in page.url
     await page.get_by_label("Только в наличии").uncheck()
     await expect(cards).to_have_count(3)
+    await expect(page.get_by_test_id("total")).to_have_text("Найдено: 3")
+    await page.get_by_label("Категория").select_option("")
     await expect(page.get_by_test_id("total")).to_have_text("Найдено: 5")
+    await expect(page.get_by_test_id("in-stock-count")).to_contain_text("(3)")
+    await expect(cards).to_have_count(5)
+    assert await serious_violations(page) == []
 
 
 async def test_a_late_reply_for_an_older_prefix_does_not_replace_the_newer_suggestions(page: Page, admin: GraphQLClient) -> None:

@@ -1,4 +1,4 @@
-// The showcase's narrowing controls with their counts: category (from the listing's facets), in stock only, the total.
+// The showcase's narrowing controls with their counts (category, in stock only) and the listing's total.
 import type { CategoriesQuery, FacetsQuery } from '../gql/graphql';
 import { count, t } from '../i18n';
 
@@ -48,7 +48,6 @@ interface Props {
 
 export function Filters({ categoryId, inStock, landing, categories, facets, onCategory, onInStock }: Props) {
   const exact = landing || (facets?.totalIsExact ?? true);
-  const total = landing && categories ? categories.reduce((sum, c) => sum + c.productCount, 0) : facets?.total;
   return (
     <>
       <p class="field">
@@ -64,13 +63,23 @@ export function Filters({ categoryId, inStock, landing, categories, facets, onCa
         <label>
           <input type="checkbox" checked={inStock} onChange={(e) => onInStock((e.target as HTMLInputElement).checked)} />
           {` ${t('showcase.inStock')}`}
-          {facets && <span data-testid="in-stock-count">{` (${amount(facets.inStock, facets.totalIsExact)})`}</span>}
+          {/* Facets count stock over every category: shown where that is what the toggle would list. */}
+          {facets && !categoryId && <span data-testid="in-stock-count">{` (${amount(facets.inStock, facets.totalIsExact)})`}</span>}
         </label>
       </p>
-      {/* Announced politely: a screen reader hears how many a new search found. */}
-      <p class="total" aria-live="polite" data-testid="total">
-        {total !== undefined && t('showcase.found', { n: amount(total, exact) })}
-      </p>
     </>
+  );
+}
+
+/** How many the list holds: the chosen category's count, else the total; announced politely after a search. */
+export function Total({ categoryId, landing, categories, facets }: Pick<Props, 'categoryId' | 'landing' | 'categories' | 'facets'>) {
+  const exact = landing || (facets?.totalIsExact ?? true);
+  let hits: number | null | undefined;
+  if (categoryId) hits = rows(categories, facets, landing, categoryId).find((r) => r.id === categoryId)?.hits;
+  else hits = landing && categories ? categories.reduce((sum, c) => sum + c.productCount, 0) : facets?.total;
+  return (
+    <p class="total" aria-live="polite" data-testid="total">
+      {hits !== undefined && hits !== null && t('showcase.found', { n: amount(hits, exact) })}
+    </p>
   );
 }

@@ -7,7 +7,7 @@ import type { ProductCardFragment, ProductSort } from '../gql/graphql';
 import { describe, useAsync } from '../hooks';
 import { money, t } from '../i18n';
 import { navigate, useLocation } from '../router';
-import { Filters } from './Filters';
+import { Filters, Total } from './Filters';
 import { SearchBox } from './SearchBox';
 
 const PAGE_SIZE = 20;
@@ -32,6 +32,7 @@ export function Showcase() {
   const categories = useAsync(() => request(CATEGORIES), []);
   // Facets leave the category out: a new category or sort keeps them, only words or stock ask again.
   const facets = useAsync(() => request(FACETS, { filter: { search: search || null, inStockOnly: inStock || null } }), [search, inStock]);
+  const counts = { landing: !search && !inStock, categories: categories.data?.categories, facets: facets.loading ? undefined : facets.data?.products.facets };
   const [items, setItems] = useState<ProductCardFragment[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -73,8 +74,7 @@ export function Showcase() {
     <Page title={t('nav.showcase')}>
       <div class="filters" role="search">
         <SearchBox value={search} onSearch={(q) => setParams(url, { q })} onCategory={(category) => setParams(url, { q: '', category })} />
-        <Filters categoryId={categoryId} inStock={inStock} landing={!search && !inStock}
-          categories={categories.data?.categories} facets={facets.loading ? undefined : facets.data?.products.facets}
+        <Filters categoryId={categoryId} inStock={inStock} {...counts}
           onCategory={(category) => setParams(url, { category })} onInStock={(on) => setParams(url, { stock: on ? '1' : '' })} />
         <p class="field">
           <label for="sort">{t('showcase.sort')}</label>
@@ -83,6 +83,7 @@ export function Showcase() {
           </select>
         </p>
       </div>
+      <Total categoryId={categoryId} {...counts} />
       <Errors text={error ?? categories.error} />
       <ul class="grid" data-testid="product-grid" aria-busy={loading}>
         {items.map((p) => (
