@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import random
 import re
-from typing import Any
 
-from playwright.async_api import Page, Request, Route, expect
+from playwright.async_api import Locator, Page, Request, Route, expect
 
 from tests.conftest import GraphQLClient, unique
 from tests.e2e.test_showcase import CREATE_CATEGORY, new_product
@@ -28,20 +27,34 @@ async def category(admin: GraphQLClient, name: str) -> str:
     return str(payload["category"]["id"])
 
 
-def suggestions(page: Page) -> Any:
+def suggestions(page: Page) -> Locator:
     return page.get_by_role("listbox", name="Подсказки").get_by_role("option")
+
+
+async def type_until_suggested(box: Locator, typos: list[str], option: Locator) -> None:
+    """Types each typo in turn until `option` is suggested. The typo lookup has a time budget and
+    answers nothing past it, which a machine busy with other work can cross; anonymous answers are
+    cached by their exact text, so asking again takes another typo of the same word."""
+    for typo in typos:
+        await box.fill(typo)
+        try:
+            await expect(option).to_be_visible(timeout=DEADLINE_S * 1000 // len(typos))
+            return
+        except AssertionError:
+            continue
+    await expect(option).to_be_visible()
 
 
 async def test_a_typo_in_the_prefix_still_suggests_the_product_and_choosing_it_opens_it(page: Page, admin: GraphQLClient) -> None:
     name = f"Патефон {word()}"
     shelf = await category(admin, f"Граммофоны {unique('g')[-6:]}")
     gramophone = await new_product(admin, shelf, name, stock=3)
-    typo = name.split()[1][:2] + name.split()[1][3:6]  # the third letter dropped, the word unfinished
+    made_up = name.split()[1]
+    typos = [made_up[:k] + made_up[k + 1 : 6] for k in (2, 3, 1, 4)]  # a letter dropped, the word unfinished
     await page.goto("/")
     box = page.get_by_role("combobox", name="Поиск товаров")
-    await box.fill(typo)
     option = suggestions(page).filter(has_text=name)
-    await expect(option).to_be_visible()
+    await type_until_suggested(box, typos, option)
     await expect(box).to_have_attribute("aria-expanded", "true")
     assert await serious_violations(page) == []
     await shot(page, "suggestions", full_page=False)

@@ -32,7 +32,11 @@ export function Showcase() {
   const categories = useAsync(() => request(CATEGORIES), []);
   // Facets leave the category out: a new category or sort keeps them, only words or stock ask again.
   const facets = useAsync(() => request(FACETS, { filter: { search: search || null, inStockOnly: inStock || null } }), [search, inStock]);
-  const counts = { landing: !search && !inStock, categories: categories.data?.categories, facets: facets.loading ? undefined : facets.data?.products.facets };
+  const counts = {
+    landing: !search && !inStock,
+    categories: categories.data?.categories,
+    facets: facets.loading ? undefined : facets.data?.products.facets, // never the previous search's
+  };
   const [items, setItems] = useState<ProductCardFragment[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
