@@ -1,5 +1,6 @@
-"""The storefront as a shopper meets it: bundle size, cold load to the first product grid, and
-the time from an admin's delivery move to the new status on the order page (p50 over several runs).
+"""The storefront as a shopper meets it: bundle size, cold load to the first product grid, the
+time from an admin's delivery move to the new status on the order page, and search as you type
+(last key to suggestions, Enter to facet counts, requests per word), p50 over several runs.
 
     .venv/bin/python -m bench.storefront --runs 7
 
@@ -104,6 +105,54 @@ async def live_moves(browser: Browser, storefront: str, http: httpx.AsyncClient,
     return times
 
 
+#: A brisk typist's pace: faster than the search box's pause before it asks for suggestions.
+KEY_DELAY_MS = 100
+NAMES = "{ products(first: 100) { edges { node { name } } } }"
+# Stamps in the page: the last key pressed in the search box, the last change of the suggestion
+# list after it, and the moment the new search's facet counts (the stock toggle's) appear: the old
+# counts leave when the search changes, the new ones come with the facets.
+STAMPS = """() => { const box = document.getElementById('search'), list = document.getElementById('suggestions');
+  window.__key = 0; window.__shown = 0; window.__counted = 0; window.__gone = false;
+  box.addEventListener('keydown', () => { window.__key = performance.now(); window.__shown = 0; window.__counted = 0; window.__gone = false; });
+  new MutationObserver(() => { window.__shown = performance.now(); }).observe(list, { childList: true, subtree: true, attributes: true });
+  new MutationObserver(() => {
+    const shown = document.querySelector('[data-testid=in-stock-count]');
+    if (!shown) window.__gone = true;
+    else if (window.__gone && !window.__counted) window.__counted = performance.now();
+  }).observe(document.querySelector('.filters'), { childList: true, subtree: true, characterData: true }); }"""
+
+
+async def typing(browser: Browser, storefront: str, http: httpx.AsyncClient, runs: int) -> tuple[list[float], list[float], list[int]]:
+    """Per word typed at KEY_DELAY_MS a key: ms from its last key to its suggestions on screen,
+    ms from Enter to the facet counts on screen, and how many suggestion requests the typing sent.
+    Each run types another word of the showcase's names (distinct requests, no response cache)."""
+    names = [e["node"]["name"] for e in (await gql(http, NAMES))["products"]["edges"]]  # type: ignore[index]
+    words = list(dict.fromkeys(w.lower() for n in names for w in n.split() if len(w) >= 5 and w.isalpha()))[:runs]
+    context = await browser.new_context()
+    page = await context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.post_data) if r.post_data and "searchSuggestions" in r.post_data else None)
+    await page.goto(storefront + "/")
+    await page.wait_for_selector("[data-testid=product-card]")
+    await page.evaluate(STAMPS)
+    shown, counted, requests = [], [], []
+    box = page.locator("#search")
+    for word in words:
+        await box.fill("")
+        await page.wait_for_timeout(300)  # the emptied box's pause passes before the next word
+        asked.clear()
+        await box.press_sequentially(word, delay=KEY_DELAY_MS)
+        await page.wait_for_function("window.__shown > window.__key && !document.getElementById('suggestions').hidden", timeout=20_000)
+        await page.wait_for_timeout(200)  # a later change of the same list would move the stamp
+        shown.append(await page.evaluate("window.__shown - window.__key"))
+        requests.append(len(asked))
+        await box.press("Enter")
+        await page.wait_for_function("window.__counted > 0", timeout=20_000)
+        counted.append(await page.evaluate("window.__counted - window.__key"))
+    await context.close()
+    return shown, counted, requests
+
+
 def p50(values: list[float]) -> str:
     return f"p50 {statistics.median(values):.0f} ms (min {min(values):.0f}, max {max(values):.0f}, n={len(values)})"
 
@@ -115,6 +164,10 @@ async def measure(runs: int, port_base: int) -> None:
         try:
             print("cold load to the first product grid:", p50(await cold_loads(browser, storefront, runs)))
             print("delivery move to the status on screen:", p50(await live_moves(browser, storefront, http, runs)))
+            shown, counted, requests = await typing(browser, storefront, http, runs)
+            print("last key to its suggestions on screen:", p50(shown))
+            print("Enter to the facet counts on screen:", p50(counted))
+            print(f"suggestion requests per word typed at {KEY_DELAY_MS} ms a key: {requests}")
         finally:
             await browser.close()
 

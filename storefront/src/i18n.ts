@@ -11,6 +11,7 @@ const ru = {
   'showcase.search': 'Поиск товаров', 'showcase.suggestions': 'Подсказки', 'showcase.category': 'Категория',
   'showcase.allCategories': 'Все категории', 'showcase.sort': 'Сортировка', 'showcase.inStock': 'Только в наличии',
   'showcase.empty': 'Ничего не найдено', 'showcase.loading': 'Загрузка…', 'showcase.more': 'Показать ещё',
+  'showcase.found': 'Найдено: {n}', 'showcase.about': 'около {n}', 'showcase.categorySuggestion': 'категория',
   'sort.RELEVANCE': 'По релевантности', 'sort.NEWEST': 'Сначала новые', 'sort.NAME': 'По названию',
   'sort.PRICE_ASC': 'Сначала дешёвые', 'sort.PRICE_DESC': 'Сначала дорогие',
   'product.stock': 'В наличии: {n}', 'product.outOfStock': 'Нет в наличии', 'product.add': 'В корзину',
@@ -54,6 +55,7 @@ const en: Record<Key, string> = {
   'showcase.search': 'Search products', 'showcase.suggestions': 'Suggestions', 'showcase.category': 'Category',
   'showcase.allCategories': 'All categories', 'showcase.sort': 'Sort', 'showcase.inStock': 'In stock only',
   'showcase.empty': 'Nothing found', 'showcase.loading': 'Loading…', 'showcase.more': 'Show more',
+  'showcase.found': 'Found: {n}', 'showcase.about': 'about {n}', 'showcase.categorySuggestion': 'category',
   'sort.RELEVANCE': 'Relevance', 'sort.NEWEST': 'Newest', 'sort.NAME': 'Name',
   'sort.PRICE_ASC': 'Price: low to high', 'sort.PRICE_DESC': 'Price: high to low',
   'product.stock': 'In stock: {n}', 'product.outOfStock': 'Out of stock', 'product.add': 'Add to cart',
@@ -104,6 +106,11 @@ export function errorText(code: string, message?: string): string {
 
 export function money(value: { amount: string; currency: string }): string {
   return new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-GB', { style: 'currency', currency: value.currency }).format(Number(value.amount));
+}
+
+/** A count with the locale's digit grouping ("12 000", "12,000"). */
+export function count(value: number): string {
+  return new Intl.NumberFormat(locale === 'ru' ? 'ru-RU' : 'en-GB').format(value);
 }
 
 export function dateTime(iso: string): string {

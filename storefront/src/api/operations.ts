@@ -43,17 +43,31 @@ export const UPDATE_PROFILE = graphql(`
   }
 `);
 
+// Names of every category; `productCount` is the exact count of the unfiltered showcase.
 export const CATEGORIES = graphql(`query Categories { categories { id name slug productCount } }`);
 export const PRODUCT_CARD = graphql(`
   fragment ProductCard on Product { id name price { amount currency } stock imageUrl category { id name } }
 `);
-// Search suggestions use this same query with first: 5 until `searchSuggestions` exists.
 export const PRODUCTS = graphql(`
   query Products($first: Int!, $after: String, $filter: ProductFilter, $sort: ProductSort) {
     products(first: $first, after: $after, filter: $filter, sort: $sort) {
       edges { cursor node { ...ProductCard } }
       pageInfo { hasNextPage endCursor }
     }
+  }
+`);
+// The facets of a listing (its category left out, so one request serves every category of it);
+// `first: 0` because the page's products come from PRODUCTS, which never asks for facets.
+export const FACETS = graphql(`
+  query Facets($filter: ProductFilter) {
+    products(first: 0, filter: $filter) {
+      facets { total totalIsExact inStock categories { count category { id name } } }
+    }
+  }
+`);
+export const SEARCH_SUGGESTIONS = graphql(`
+  query SearchSuggestions($prefix: String!, $first: Int) {
+    searchSuggestions(prefix: $prefix, first: $first) { text product { id } category { id } }
   }
 `);
 export const PRODUCT = graphql(`

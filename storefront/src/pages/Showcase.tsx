@@ -1,21 +1,25 @@
-// The showcase: search with suggestions, category filter with counts, sorts, infinite scroll.
+// The showcase: search with suggestions, category filter and stock toggle with counts, sorts, infinite scroll.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../api/client';
-import { CATEGORIES, PRODUCTS } from '../api/operations';
+import { CATEGORIES, FACETS, PRODUCTS } from '../api/operations';
 import { Errors, Page } from '../components';
 import type { ProductCardFragment, ProductSort } from '../gql/graphql';
 import { describe, useAsync } from '../hooks';
 import { money, t } from '../i18n';
 import { navigate, useLocation } from '../router';
+import { Filters, Total } from './Filters';
+import { SearchBox } from './SearchBox';
 
 const PAGE_SIZE = 20;
 const SORTS: ProductSort[] = ['RELEVANCE', 'NEWEST', 'NAME', 'PRICE_ASC', 'PRICE_DESC'];
 
 /** The URL holds the showcase's state, so a search can be shared and the back button works. */
-function setParam(url: URL, name: string, value: string): void {
+function setParams(url: URL, values: Record<string, string>): void {
   const next = new URL(url);
-  if (value) next.searchParams.set(name, value);
-  else next.searchParams.delete(name);
+  for (const [name, value] of Object.entries(values)) {
+    if (value) next.searchParams.set(name, value);
+    else next.searchParams.delete(name);
+  }
   navigate(next.pathname + next.search, true);
 }
 
@@ -23,8 +27,16 @@ export function Showcase() {
   const url = useLocation();
   const search = url.searchParams.get('q') ?? '';
   const categoryId = url.searchParams.get('category') ?? '';
+  const inStock = url.searchParams.get('stock') === '1';
   const sort = (url.searchParams.get('sort') as ProductSort | null) ?? (search ? 'RELEVANCE' : 'NEWEST');
   const categories = useAsync(() => request(CATEGORIES), []);
+  // Facets leave the category out: a new category or sort keeps them, only words or stock ask again.
+  const facets = useAsync(() => request(FACETS, { filter: { search: search || null, inStockOnly: inStock || null } }), [search, inStock]);
+  const counts = {
+    landing: !search && !inStock,
+    categories: categories.data?.categories,
+    facets: facets.loading ? undefined : facets.data?.products.facets, // never the previous search's
+  };
   const [items, setItems] = useState<ProductCardFragment[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
@@ -35,7 +47,7 @@ export function Showcase() {
     const mine = ++generation.current;
     setLoading(true);
     try {
-      const filter = { search: search || null, categoryId: categoryId || null };
+      const filter = { search: search || null, categoryId: categoryId || null, inStockOnly: inStock || null };
       const { products } = await request(PRODUCTS, { first: PAGE_SIZE, after, filter, sort });
       if (mine !== generation.current) return;
       const nodes = products.edges.map((e) => e.node);
@@ -49,7 +61,7 @@ export function Showcase() {
     }
   };
 
-  useEffect(() => void load(null), [search, categoryId, sort]);
+  useEffect(() => void load(null), [search, categoryId, sort, inStock]);
 
   // Infinite scroll: the next page is asked for when the end of the grid comes into view.
   const sentinel = useRef<HTMLDivElement>(null);
@@ -65,22 +77,17 @@ export function Showcase() {
   return (
     <Page title={t('nav.showcase')}>
       <div class="filters" role="search">
-        <SearchBox value={search} onSearch={(q) => setParam(url, 'q', q)} />
-        <p class="field">
-          <label for="category">{t('showcase.category')}</label>
-          <select id="category" value={categoryId} onChange={(e) => setParam(url, 'category', (e.target as HTMLSelectElement).value)}>
-            <option value="">{t('showcase.allCategories')}</option>
-            {/* Facet counts: the categories' productCount until ProductConnection.facets exists. */}
-            {categories.data?.categories.map((c) => <option key={c.id} value={c.id}>{`${c.name} (${c.productCount})`}</option>)}
-          </select>
-        </p>
+        <SearchBox value={search} onSearch={(q) => setParams(url, { q })} onCategory={(category) => setParams(url, { q: '', category })} />
+        <Filters categoryId={categoryId} inStock={inStock} {...counts}
+          onCategory={(category) => setParams(url, { category })} onInStock={(on) => setParams(url, { stock: on ? '1' : '' })} />
         <p class="field">
           <label for="sort">{t('showcase.sort')}</label>
-          <select id="sort" value={sort} onChange={(e) => setParam(url, 'sort', (e.target as HTMLSelectElement).value)}>
+          <select id="sort" value={sort} onChange={(e) => setParams(url, { sort: (e.target as HTMLSelectElement).value })}>
             {SORTS.map((s) => <option key={s} value={s}>{t(`sort.${s}`)}</option>)}
           </select>
         </p>
       </div>
+      <Total categoryId={categoryId} {...counts} />
       <Errors text={error ?? categories.error} />
       <ul class="grid" data-testid="product-grid" aria-busy={loading}>
         {items.map((p) => (
@@ -99,61 +106,5 @@ export function Showcase() {
       <div ref={sentinel} />
       {next && !loading && <button type="button" onClick={() => void load(next)}>{t('showcase.more')}</button>}
     </Page>
-  );
-}
-
-/** A combobox: suggestions as you type (products matching so far), Enter searches. */
-function SearchBox({ value, onSearch }: { value: string; onSearch: (q: string) => void }) {
-  const [text, setText] = useState(value);
-  const [suggestions, setSuggestions] = useState<ProductCardFragment[]>([]);
-  const [active, setActive] = useState(-1);
-  useEffect(() => setText(value), [value]);
-  useEffect(() => {
-    const query = text.trim();
-    if (query.length < 2 || query === value) return setSuggestions([]);
-    const timer = setTimeout(async () => {
-      // Switch to `searchSuggestions(prefix)` here once the showcase issue lands it.
-      const { products } = await request(PRODUCTS, { first: 5, filter: { search: query }, sort: 'RELEVANCE' }).catch(() => ({ products: { edges: [] } }));
-      setSuggestions(products.edges.map((e) => e.node));
-      setActive(-1);
-    }, 200);
-    return () => clearTimeout(timer);
-  }, [text]);
-
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'ArrowDown' && suggestions.length) {
-      event.preventDefault();
-      setActive((i) => (i + 1) % suggestions.length);
-    } else if (event.key === 'ArrowUp' && suggestions.length) {
-      event.preventDefault();
-      setActive((i) => (i <= 0 ? suggestions.length - 1 : i - 1));
-    } else if (event.key === 'Escape') {
-      setSuggestions([]);
-    } else if (event.key === 'Enter') {
-      event.preventDefault();
-      const chosen = suggestions[active];
-      setSuggestions([]);
-      if (chosen) navigate(`/products/${chosen.id}`);
-      else onSearch(text.trim());
-    }
-  };
-
-  return (
-    <div class="field search">
-      <label for="search">{t('showcase.search')}</label>
-      {/* Preact's types tie role="combobox" to a `list` attribute; this is the ARIA 1.2 combobox pattern. */}
-      <input id="search" type="search" {...({ role: 'combobox' } as object)} autoComplete="off" value={text}
-        aria-expanded={suggestions.length > 0} aria-controls="suggestions" aria-autocomplete="list"
-        aria-activedescendant={active >= 0 ? `suggestion-${active}` : undefined}
-        onInput={(e) => setText((e.target as HTMLInputElement).value)} onKeyDown={onKeyDown} />
-      <ul id="suggestions" role="listbox" aria-label={t('showcase.suggestions')} hidden={!suggestions.length}>
-        {suggestions.map((s, i) => (
-          <li key={s.id} id={`suggestion-${i}`} role="option" aria-selected={i === active}
-            onMouseDown={(e) => { e.preventDefault(); setSuggestions([]); navigate(`/products/${s.id}`); }}>
-            {s.name}
-          </li>
-        ))}
-      </ul>
-    </div>
   );
 }
