@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from subgraphs.common.db import create_engine, session_factory
-from subgraphs.common.migrations import upgrade
 from subgraphs.common.settings import Settings
 from subgraphs.notifications.app import build
 from subgraphs.notifications.settings import NotifySettings
@@ -18,12 +17,7 @@ from tests.notifications.support import Events, RecordingSender
 
 @pytest.fixture(scope="session")
 def notifications_settings(settings: Settings) -> Settings:
-    """The shared settings, with notifications' tables migrated.
-
-    `shop.SUBGRAPHS` does not list notifications yet, so the session's `migrate_all` skips it;
-    upgrading again once it does is a no-op.
-    """
-    upgrade("notifications", settings.database_url or "")
+    """The shared settings (the session's `migrate_all` has already built notifications' tables)."""
     return settings
 
 
