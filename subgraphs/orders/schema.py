@@ -18,6 +18,7 @@ from subgraphs.common.schema import make_schema
 from . import cart, service
 from .remote import Remote, RemoteUnavailable
 from .runner import Runner
+from .states import OrderStatus
 from .types import (
     Cart, CartPayload, Order, OrderFilter, OrderPayload, PlaceOrderInput, PlaceOrderPayload, User, order_page,
 )
@@ -75,7 +76,7 @@ class Query:
         page = Page.from_args(first, after)
         user_id = status = None
         if filter:
-            status = filter.status.value if filter.status else None
+            status = filter.status or None
             if filter.user_id:
                 user_id = parse_id(filter.user_id)
                 if user_id is None:  # nobody has that id: an empty page, as for an unknown user
@@ -120,7 +121,7 @@ class Mutation:
         await runner.wait(order.id, state.settings.place_order_wait)
         row = await service.get_order(state.db, order.id)
         assert row is not None
-        errors = [UserError(code=ErrorCode(row.failure_reason), message="The order failed.")] if row.status == "FAILED" and row.failure_reason else []
+        errors = [UserError(code=ErrorCode(row.failure_reason), message="The order failed.")] if row.status == OrderStatus.FAILED and row.failure_reason else []
         return PlaceOrderPayload(order=Order.from_row(row), errors=errors)
 
     @strawberry.mutation(description="Cancels an order until it ships or is picked up: refund, stock back, delivery cancelled.", permission_classes=[IsAuthenticated])

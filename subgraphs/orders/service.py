@@ -20,7 +20,8 @@ from . import cart
 from .models import HandledEvent, Order, OrderItem, SagaStep
 from .remote import Refused, Remote, RemoteUnavailable
 from .saga import STEPS
-from .status import DELIVERY_DRIVES, set_status
+from .states import OrderStatus, SagaState, Step, StepState
+from .status import CANCELLABLE, DELIVERY_DRIVES, set_status
 
 Db = async_sessionmaker[AsyncSession]
 
@@ -72,7 +73,7 @@ async def create_order(
         created = await session.scalar(
             insert(Order)
             .values(
-                id=order_id, user_id=user_id, idempotency_key=key, status="PENDING", saga="RUNNING",
+                id=order_id, user_id=user_id, idempotency_key=key, status=OrderStatus.PENDING, saga=SagaState.RUNNING,
                 delivery_method=method, delivery_address=address, pickup_point_id=pickup_point_id,
                 total=sum((prices.get(c.product_id, Decimal(0)) * c.quantity for c in carted), start=Decimal(0)),
                 currency=currency,
@@ -89,7 +90,7 @@ async def create_order(
             session.add_all(SagaStep(order_id=order_id, step=step, position=i) for i, step in enumerate(STEPS))
             order = await session.get(Order, order_id)
             assert order is not None
-            await set_status(session, order, "PENDING")
+            await set_status(session, order, OrderStatus.PENDING)
     # None: the same key raced us, and that order is the answer.
     found = await existing_order(db, user_id, key)
     assert found is not None
@@ -106,7 +107,7 @@ def visible(order: Order | None, principal: Principal | None) -> Order | None:
     return order if order is not None and owner_or_admin(principal, order.user_id) else None
 
 
-async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, status: str | None = None) -> list[Order]:
+async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, status: OrderStatus | None = None) -> list[Order]:
     """Newest first, keyset on (created_at, id)."""
     query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(page.limit)
     if user_id is not None:
@@ -121,7 +122,7 @@ async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, s
 
 async def begin_cancel(db: Db, remote: Remote, order: Order) -> None:
     """Cancels the delivery, then hands refund and release to the saga (CANCELLING → CANCELLED)."""
-    if order.saga != "DONE" or order.status not in ("CONFIRMED", "READY_FOR_PICKUP"):
+    if order.saga != SagaState.DONE or order.status not in CANCELLABLE:
         raise DomainError(ErrorCode.INVALID_STATE, f"An order that is {order.status} cannot be cancelled.")
     try:
         # First, because it may refuse: a parcel already on its way cannot be called back.
@@ -132,12 +133,12 @@ async def begin_cancel(db: Db, remote: Remote, order: Order) -> None:
         raise DomainError(ErrorCode.INTERNAL, "Delivery cannot be reached; try again shortly.") from None
     async with db.begin() as session:
         locked = await session.get(Order, order.id, with_for_update=True)
-        if locked is None or locked.saga != "DONE" or locked.status not in ("CONFIRMED", "READY_FOR_PICKUP"):
+        if locked is None or locked.saga != SagaState.DONE or locked.status not in CANCELLABLE:
             raise DomainError(ErrorCode.INVALID_STATE, "The order changed meanwhile; look again.")
-        locked.saga = "CANCELLING"
+        locked.saga = SagaState.CANCELLING
         locked.updated_at = func.clock_timestamp()
         await session.execute(
-            update(SagaStep).where(SagaStep.order_id == order.id, SagaStep.step == "deliver").values(state="COMPENSATED")
+            update(SagaStep).where(SagaStep.order_id == order.id, SagaStep.step == Step.DELIVER).values(state=StepState.COMPENSATED)
         )
 
 
@@ -153,7 +154,7 @@ async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any
         return True  # a status that moves no order: nothing to apply, nothing to record
     async with db.begin() as session:
         order = await session.get(Order, parse_id(payload.get("order_id")), with_for_update=True)
-        if order is not None and order.status == "PENDING":
+        if order is not None and order.status == OrderStatus.PENDING:
             return False
         if not await first_time(session, HandledEvent, event_id) or order is None:
             return True
