@@ -10,7 +10,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
-from subgraphs.common.ids import parse_id
+from subgraphs.common.ids import input_id, parse_id
 from subgraphs.common.errors import DomainError, ErrorCode, UserError
 from subgraphs.common.pagination import Connection, Page
 from subgraphs.common.schema import make_schema
@@ -37,10 +37,7 @@ async def _cart(info: Info) -> Cart:
 
 
 def _product_id(value: strawberry.ID) -> uuid.UUID:
-    key = parse_id(value)
-    if key is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such product.", "productId")
-    return key
+    return input_id(value, "productId", ErrorCode.NOT_FOUND, "No such product.")
 
 
 async def _change_cart(info: Info, change: Callable[[], Awaitable[None]]) -> CartPayload:

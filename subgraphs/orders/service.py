@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.auth import Principal, owner_or_admin
-from subgraphs.common.ids import parse_id
+from subgraphs.common.ids import input_id, parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import first_time
 from subgraphs.common.pagination import Page
@@ -26,13 +26,6 @@ from .status import CANCELLABLE, DELIVERY_DRIVES, set_status
 Db = async_sessionmaker[AsyncSession]
 
 
-def _uuid(value: str | None, field: str) -> uuid.UUID:
-    key = parse_id(value)
-    if key is None:
-        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field)
-    return key
-
-
 async def delivery_target(
     remote: Remote, user_id: uuid.UUID, method: str, address: dict[str, Any] | None, pickup_point_id: str | None
 ) -> tuple[dict[str, Any] | None, uuid.UUID | None]:
@@ -44,7 +37,7 @@ async def delivery_target(
         return address, None
     if not pickup_point_id:
         raise DomainError(ErrorCode.INVALID_INPUT, "A pickup needs a pickup point.", "delivery.pickupPointId")
-    point = _uuid(pickup_point_id, "delivery.pickupPointId")
+    point = input_id(pickup_point_id, "delivery.pickupPointId")
     if not await remote.pickup_point_exists(point):
         raise DomainError(ErrorCode.INVALID_INPUT, "No such pickup point.", "delivery.pickupPointId")
     return None, point
