@@ -4,7 +4,6 @@ LISTEN comes back after the database drops its connection."""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -14,7 +13,7 @@ from subgraphs.common.db import connect_raw, listen_forever, listener_name
 from subgraphs.common.events import TOO_EARLY, channel
 from subgraphs.common.settings import Settings
 from subgraphs.delivery.models import OutboxEvent
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, eventually
 from tests.delivery.support import Saga, events
 from tests.delivery.test_relay import Db, FakeOrders, aimed_at, drain_all, free_port, relay_for, shipped
 
@@ -33,13 +32,6 @@ class PickyOrders(FakeOrders):
         if body["payload"]["order_id"] in self.early:
             return JSONResponse({"error": "TOO_EARLY"}, status_code=TOO_EARLY)
         return await super().handle(request)
-
-
-async def eventually(check: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
 
 
 async def test_an_early_event_waits_and_the_rest_of_the_outbox_goes_on(

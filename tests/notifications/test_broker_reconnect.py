@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,13 +12,7 @@ from subgraphs.common.db import listener_name
 from subgraphs.notifications import service
 from subgraphs.notifications.broker import Broker, owned_by
 from tests.delivery.test_relay_faults import listener_pids, terminate
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
+from tests.conftest import eventually
 
 
 async def test_the_broker_listens_again_and_pushes_after_its_connection_is_killed(

@@ -13,22 +13,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.errors import ErrorCode
-from subgraphs.common.settings import Settings
 from subgraphs.orders import service
 from subgraphs.orders.models import CartItem, Order, OrderStatusChange, OutboxEvent, SagaStep
 from subgraphs.orders.remote import Refused
 from subgraphs.orders.runner import Runner
 from subgraphs.orders.saga import Saga, claimed
 from tests.orders.fakes import OUTAGE, Crash, FakeRemote
-
-
-@pytest.fixture(scope="module")
-async def db(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url or "")
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def new_order(db, remote: FakeRemote, *, money: str = "1000.00", quantity: int = 2) -> tuple[uuid.UUID, uuid.UUID]:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from subgraphs.common.settings import Settings
 from tests.conftest import GraphQLClient, unique
 from tests.security.input_support import (  # noqa: F401 (migrated, subgraphs and ids are fixtures)
     ADD, CANCEL, CREATE, DELETE, PLACE, READ, REMOVE, SET, STATUS, STOCK, UPDATE, Subgraphs, ids, migrated,
-    payload_error, product_input, refused, send, subgraphs,
+    payload_error, product_input, send, subgraphs,
 )
 from tests.security.test_input_values import MALFORMED
 

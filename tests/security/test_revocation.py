@@ -14,7 +14,7 @@ import pytest
 from shop.stack import Stack
 from subgraphs.common.revocation import CLOSE_CODE
 from subgraphs.common.settings import Settings
-from tests.conftest import TEST_PORT_BASE, GraphQLClient, free_port, unique
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, eventually, free_port, unique
 from tests.security.revocation_support import (
     LOGIN,
     LOGOUT,
@@ -25,7 +25,6 @@ from tests.security.revocation_support import (
     code,
     direct,
     ended,
-    eventually,
     everywhere,
     live,
     refused,
