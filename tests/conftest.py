@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 
 from shop.migrate import migrate_all
 from shop.postgres import drop_database, ensure_database, server_url
-from subgraphs.common.db import create_engine, session_factory
+from subgraphs.common.db import connect_raw, create_engine, session_factory
 from subgraphs.common.settings import ROOT, InvalidSettings, Settings, read_settings
 from subgraphs.users.tokens import TokenSigner, generate_pem, public_pem
 
@@ -217,3 +217,32 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def listen_cut_and_back(database_url: str, name: str, listening: asyncio.Event) -> None:
+    """Once `listening` is set, kills the LISTEN connections named `name` (as a database restart
+    would) and waits until new ones listen and `listening` is set again."""
+
+    async def pids() -> set[int]:
+        connection = await connect_raw(database_url)
+        try:
+            query = "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()"
+            return {row["pid"] for row in await connection.fetch(query, name)}
+        finally:
+            await connection.close()
+
+    await asyncio.wait_for(listening.wait(), 20)
+    before = await pids()
+    assert before
+    connection = await connect_raw(database_url)
+    try:
+        for pid in before:
+            await connection.execute("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await connection.close()
+
+    async def again() -> bool:
+        now = await pids()
+        return listening.is_set() and bool(now) and not now & before
+
+    await eventually(again)
