@@ -5,20 +5,26 @@ Every test makes its own data (unique emails, slugs and names), so tests never d
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import inspect
 import os
 import random
 import socket
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from shop.migrate import migrate_all
 from shop.postgres import drop_database, ensure_database, server_url
+from subgraphs.common.db import connect_raw, create_engine, session_factory
 from subgraphs.common.settings import ROOT, InvalidSettings, Settings, read_settings
 from subgraphs.users.tokens import TokenSigner, generate_pem, public_pem
 
@@ -42,6 +48,17 @@ def pytest_configure(config: pytest.Config) -> None:
         pytest.exit("\n".join(problems), returncode=2)
 
 
+#: Fixtures that start the whole store as processes: a test that needs one, directly or through
+#: another fixture, is marked `e2e` (`pytest -m "not e2e"` runs the in-process rest).
+STORES = frozenset({"store", "chaos_store"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if STORES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def server() -> str:
     """The PostgreSQL server's URL (its `postgres` database)."""
@@ -50,13 +67,36 @@ def server() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(server: str) -> Iterator[str]:
-    """A fresh database of this run's own (runs side by side never meet), every migration applied."""
-    name = f"shop_test_{os.getpid()}"
-    url = ensure_database(server, name, fresh=True)
+def fresh_database(server: str) -> Iterator[Callable[[str], str]]:
+    """`fresh_database("seed")`: the URL of a new, empty database of this run's own (the name gets
+    the run's pid, so runs side by side never meet), dropped when the run ends."""
+    made: list[str] = []
+
+    def make(label: str) -> str:
+        name = f"shop_test_{label}_{os.getpid()}"
+        made.append(name)
+        return ensure_database(server, name, fresh=True)
+
+    yield make
+    for name in made:
+        drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database: Callable[[str], str]) -> str:
+    """The shared test database, every migration applied."""
+    url = fresh_database("shared")
     migrate_all(url)
-    yield url
-    drop_database(server, name)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the shared test database, beside the apps' own: for what the API does not show
+    (outboxes, send state, saga steps) and for calling services concurrently like separate requests."""
+    engine = create_engine(settings.database_url or "", pool_size=20, application_name="tests")
+    yield session_factory(engine)
+    await engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -143,3 +183,66 @@ def unique(prefix: str = "t") -> str:
     """A value no other test uses."""
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
+
+async def eventually(check: Callable[[], Awaitable[bool] | bool], timeout: float = 30.0, every: float = 0.05) -> None:
+    """Polls `check` (sync or async) until it holds; fails after `timeout` seconds. Tests wait for an
+    outcome this way, never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        assert time.monotonic() < deadline, f"condition not reached within {timeout} s"
+        await asyncio.sleep(every)
+
+
+def app_engine(app: Starlette) -> AsyncEngine:
+    """The engine a subgraph's app runs its SQL on."""
+    engine: AsyncEngine = app.state.shop.db.kw["bind"]
+    return engine
+
+
+@contextlib.contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The SQL statements `engine` sends while the block runs, in order (an app's: `app_engine(app)`)."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def listen_cut_and_back(database_url: str, name: str, listening: asyncio.Event) -> None:
+    """Once `listening` is set, kills the LISTEN connections named `name` (as a database restart
+    would) and waits until new ones listen and `listening` is set again."""
+
+    async def pids() -> set[int]:
+        connection = await connect_raw(database_url)
+        try:
+            query = "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()"
+            return {row["pid"] for row in await connection.fetch(query, name)}
+        finally:
+            await connection.close()
+
+    await asyncio.wait_for(listening.wait(), 20)
+    before = await pids()
+    assert before
+    connection = await connect_raw(database_url)
+    try:
+        for pid in before:
+            await connection.execute("SELECT pg_terminate_backend($1)", pid)
+    finally:
+        await connection.close()
+
+    async def again() -> bool:
+        now = await pids()
+        return listening.is_set() and bool(now) and not now & before
+
+    await eventually(again)

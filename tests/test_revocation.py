@@ -6,7 +6,6 @@ The catch-up source is a fake of users (a function); LISTEN and NOTIFY are Postg
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,7 @@ from subgraphs.common.auth import Principal
 from subgraphs.common.db import connect_raw
 from subgraphs.common.revocation import CHANNEL, OVERLAP, Revocation, RevocationFeed, RevocationsReply
 from subgraphs.common.settings import Settings
+from tests.conftest import eventually
 
 
 class FakeUsers:
@@ -46,13 +46,6 @@ def refusal(feed: RevocationFeed, who: Principal) -> str | None:
     except GraphQLError as error:
         return str((error.extensions or {})["code"])
     return None
-
-
-async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -95,8 +88,8 @@ async def test_an_announced_revocation_is_refused_and_closes_the_sessions_connec
     with feed.watch(ended.session_id, close):
         assert refusal(feed, ended) is None
         await notify(settings.database_url or "", Revocation(session_id=ended.session_id, revoked_at=datetime.now(UTC)))
-        await until(lambda: refusal(feed, ended) == "UNAUTHENTICATED")
-        await until(lambda: closed == [ended.session_id])
+        await eventually(lambda: refusal(feed, ended) == "UNAUTHENTICATED")
+        await eventually(lambda: closed == [ended.session_id])
     assert refusal(feed, other) is None
     assert feed.watchers == {}
 
@@ -108,7 +101,7 @@ async def test_the_catch_up_brings_what_was_revoked_before_start_and_reads_incre
     feed = await running(users)
     assert refusal(feed, before) == "UNAUTHENTICATED"
     assert users.asked[0] is None  # everything whose tokens may live
-    await until(lambda: len(users.asked) >= 2)
+    await eventually(lambda: len(users.asked) >= 2)
     assert users.asked[1] is not None and users.asked[1] < datetime.now(UTC) - OVERLAP + timedelta(seconds=5)
 
 
@@ -131,13 +124,13 @@ async def test_a_feed_that_never_synced_refuses_signed_in_callers() -> None:
 async def test_listen_alone_keeps_it_in_sync_while_users_is_down(running: Callable[..., Awaitable[RevocationFeed]], settings: Settings) -> None:
     users = FakeUsers()
     feed = await running(users)
-    await until(lambda: feed._gap_free)
+    await eventually(lambda: feed._gap_free)
     users.down = True
     await asyncio.sleep(1.5)  # three times the allowed lag without a catch-up
     assert feed.in_sync
     ended = principal()
     await notify(settings.database_url or "", Revocation(session_id=ended.session_id, revoked_at=datetime.now(UTC)))
-    await until(lambda: refusal(feed, ended) == "UNAUTHENTICATED")
+    await eventually(lambda: refusal(feed, ended) == "UNAUTHENTICATED")
 
 
 async def test_without_listen_and_users_it_falls_behind_and_recovers_by_itself(running: Callable[..., Awaitable[RevocationFeed]]) -> None:
@@ -160,8 +153,8 @@ async def test_without_listen_and_users_it_falls_behind_and_recovers_by_itself(r
         await connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'revocation-test' AND datname = current_database()")
     finally:
         await connection.close()
-    await until(lambda: not feed.in_sync)
+    await eventually(lambda: not feed.in_sync)
     assert refusal(feed, principal()) == "SERVICE_UNAVAILABLE"
     users.down, database_up = False, True
-    await until(lambda: feed.in_sync)
+    await eventually(lambda: feed.in_sync)
     assert refusal(feed, principal()) is None

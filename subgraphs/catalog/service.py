@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.types import BigInteger
 
-from subgraphs.common.ids import parse_id
+from subgraphs.common.ids import input_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.money import parse_amount
 
@@ -44,17 +44,11 @@ def _text(value: str, field: str, *, required: bool) -> str:
 
 
 def _category_id(value: Any) -> uuid.UUID:
-    key = parse_id(value)
-    if key is None:
-        raise DomainError(ErrorCode.INVALID_INPUT, "No such category.", "categoryId")
-    return key
+    return input_id(value, "categoryId", message="No such category.")
 
 
 def _product_id(value: Any, field: str = "id") -> uuid.UUID:
-    key = parse_id(value)
-    if key is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such product.", field)
-    return key
+    return input_id(value, field, ErrorCode.NOT_FOUND, "No such product.")
 
 
 def _image(value: str | None) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 
 from graphql import GraphQLError
 
-from .errors import bad_user_input
+from .errors import DomainError, ErrorCode, bad_user_input
 
 
 def parse_id(value: object) -> uuid.UUID | None:
@@ -27,6 +27,15 @@ def require_id(value: object, argument: str) -> uuid.UUID:
     key = parse_id(value)
     if key is None:
         raise invalid_id(argument)
+    return key
+
+
+def input_id(value: object, field: str, code: ErrorCode = ErrorCode.INVALID_INPUT, message: str = "Not a valid id.") -> uuid.UUID:
+    """The UUID inside a mutation's input that must be one; otherwise a `DomainError` naming `field`,
+    answered in the payload (`NOT_FOUND` where a malformed id should read like an unknown one)."""
+    key = parse_id(value)
+    if key is None:
+        raise DomainError(code, message, field)
     return key
 
 

@@ -23,7 +23,7 @@ class DeliveryMethod(enum.Enum):
 
 
 @strawberry.enum(description="Where an order is in its life.")
-class OrderStatus(enum.Enum):
+class OrderStatus(enum.StrEnum):  # a str, as the orders tables and events hold it
     PENDING = "PENDING"
     CONFIRMED = "CONFIRMED"
     SHIPPED = "SHIPPED"

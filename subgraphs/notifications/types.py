@@ -22,7 +22,6 @@ class NotificationKind(enum.Enum):
     ACCOUNT = strawberry.enum_value("ACCOUNT", description="Something about your account.")
 
 
-# Identical to the orders subgraph's enum: composition wants one definition.
 # The orders subgraph owns Order (and its description); here it is only a reference to it.
 @strawberry.federation.type(directives=[Key(fields=FieldSet("id"), resolvable=False)], description="A purchase and where it is.")
 class Order:

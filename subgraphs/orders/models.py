@@ -14,6 +14,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from subgraphs.common.db import schema_metadata
 from subgraphs.common.events import outbox_models
 
+from .states import OrderStatus, SagaState, Step, StepState, column_type
+
 
 
 class Base(DeclarativeBase):
@@ -39,9 +41,9 @@ class Order(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(UUID)
     # The client's key: the same key from the same user never makes a second order.
     idempotency_key: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), default="PENDING")
+    status: Mapped[OrderStatus] = mapped_column(column_type(OrderStatus), default=OrderStatus.PENDING)
     # What the saga is doing: RUNNING (forward), COMPENSATING (after a failure), CANCELLING, DONE.
-    saga: Mapped[str] = mapped_column(String(20), default="RUNNING")
+    saga: Mapped[SagaState] = mapped_column(column_type(SagaState), default=SagaState.RUNNING)
     delivery_method: Mapped[str] = mapped_column(String(10))
     delivery_address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     pickup_point_id: Mapped[uuid.UUID | None] = mapped_column(UUID)
@@ -75,7 +77,7 @@ class OrderStatusChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.orders.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[OrderStatus] = mapped_column(column_type(OrderStatus))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -86,9 +88,9 @@ class SagaStep(Base):
     __tablename__ = "saga_steps"
 
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.orders.id", ondelete="CASCADE"), primary_key=True)
-    step: Mapped[str] = mapped_column(String(20), primary_key=True)
+    step: Mapped[Step] = mapped_column(column_type(Step), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(20), default="PENDING")
+    state: Mapped[StepState] = mapped_column(column_type(StepState), default=StepState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.clock_timestamp())

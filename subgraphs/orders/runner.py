@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from .models import Order
 from .saga import Saga
+from .states import SagaState
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Runner:
         # Another process holds the saga (a replica's recovery), or it waits out an outage: watch it.
         while loop.time() < deadline:
             async with self.saga.db() as session:
-                if await session.scalar(select(Order.saga).where(Order.id == order_id)) in ("DONE", None):
+                if await session.scalar(select(Order.saga).where(Order.id == order_id)) in (SagaState.DONE, None):
                     return
             await asyncio.sleep(0.05)
 
@@ -65,7 +66,7 @@ class Runner:
         Orders touched in the last few seconds are left to the process that is placing them."""
         quiet = func.clock_timestamp() - timedelta(seconds=self.grace)
         async with self.saga.db() as session:
-            query = select(Order.id).where(Order.saga != "DONE", Order.updated_at < quiet).order_by(Order.updated_at).limit(500)
+            query = select(Order.id).where(Order.saga != SagaState.DONE, Order.updated_at < quiet).order_by(Order.updated_at).limit(500)
             ids = list(await session.scalars(query))
         started = [i for i in ids if i not in self.tasks]
         for order_id in started:

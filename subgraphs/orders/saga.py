@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -28,12 +28,20 @@ from subgraphs.common.errors import ErrorCode
 
 from .models import CartItem, Order, OrderItem, SagaStep
 from .remote import Line, Refused, Remote, RemoteUnavailable
+from .states import UNDOABLE, OrderStatus, SagaState, Step, StepState
 from .status import set_status
 
 log = logging.getLogger(__name__)
 
-STEPS = ("reserve", "charge", "deliver", "commit")
+#: The steps in the order they run (and each order's `saga_steps` rows, by position).
+STEPS = tuple(Step)
 Db = async_sessionmaker[AsyncSession]
+#: What a step writes locally once its remote call succeeded, in the transaction that marks it DONE.
+Record = Callable[[AsyncSession], Awaitable[None]]
+#: A step's action: the remote call, then what to record (None: only that it is done).
+Do = Callable[[Db, Order], Awaitable[Record | None]]
+#: A step's compensation, by order id: the remotes leave a tombstone when there is nothing to undo.
+Undo = Callable[[uuid.UUID], Awaitable[None]]
 
 
 def lock_key(order_id: uuid.UUID) -> int:
@@ -64,6 +72,15 @@ class Saga:
 
     def __init__(self, db: Db, remote: Remote, *, deadline: float = 120.0) -> None:
         self.db, self.remote, self.deadline = db, remote, timedelta(seconds=deadline)
+        #: Each step's action and compensation; a new step is one more line here and in `Step`.
+        self.table: dict[Step, tuple[Do, Undo]] = {
+            Step.RESERVE: (self._reserve, remote.release),
+            Step.CHARGE: (self._charge, remote.refund),
+            Step.DELIVER: (self._deliver, remote.cancel_delivery),
+            # Committed stock goes back the same way as reserved stock.
+            Step.COMMIT: (self._commit, remote.release),
+        }
+        assert tuple(self.table) == STEPS, "every step needs an action and a compensation"
 
     async def run(self, order_id: uuid.UUID) -> bool:
         """True when this call found the saga finished or finished it; False when it must be resumed later."""
@@ -71,12 +88,12 @@ class Saga:
             if db is None:
                 return False
             order = await self._order(db, order_id)
-            if order is None or order.saga == "DONE":
+            if order is None or order.saga == SagaState.DONE:
                 return True
-            if order.saga == "RUNNING" and not await self._forward(db, order):
+            if order.saga == SagaState.RUNNING and not await self._forward(db, order):
                 return False
             order = await self._order(db, order_id)
-            if order is None or order.saga == "DONE":
+            if order is None or order.saga == SagaState.DONE:
                 return True
             return await self._backward(db, order_id)
 
@@ -88,7 +105,7 @@ class Saga:
         async with db() as session:
             return list(await session.scalars(select(SagaStep).where(SagaStep.order_id == order_id).order_by(SagaStep.position)))
 
-    async def _mark(self, session: AsyncSession, order_id: uuid.UUID, step: str, state: str, error: str | None = None) -> None:
+    async def _mark(self, session: AsyncSession, order_id: uuid.UUID, step: Step, state: StepState, error: str | None = None) -> None:
         await session.execute(
             update(SagaStep)
             .where(SagaStep.order_id == order_id, SagaStep.step == step)
@@ -98,70 +115,79 @@ class Saga:
     async def _forward(self, db: Db, order: Order) -> bool:
         """Runs the pending steps; True when the saga moved to its end (confirmed or compensating)."""
         for step in await self._steps(db, order.id):
-            if step.state != "PENDING":
+            if step.state != StepState.PENDING:
                 continue
+            do, _ = self.table[step.step]
             try:
-                await self._do(db, order, step.step)
+                record = await do(db, order)
             except Refused as refused:
-                await self._fail(db, order.id, step.step, "FAILED", refused.code, str(refused))
+                await self._fail(db, order.id, step.step, StepState.FAILED, refused.code, str(refused))
                 return True
             except RemoteUnavailable as outage:
                 if datetime.now(UTC) - order.created_at < self.deadline:
                     async with db.begin() as session:
-                        await self._mark(session, order.id, step.step, "PENDING", str(outage))
+                        await self._mark(session, order.id, step.step, StepState.PENDING, str(outage))
                     return False
                 # Past the deadline: give up, and undo this step too, in case it landed.
-                await self._fail(db, order.id, step.step, "UNKNOWN", ErrorCode.INTERNAL, str(outage))
+                await self._fail(db, order.id, step.step, StepState.UNKNOWN, ErrorCode.INTERNAL, str(outage))
                 return True
+            async with db.begin() as session:
+                if record is not None:
+                    await record(session)
+                await self._mark(session, order.id, step.step, StepState.DONE)
         async with db.begin() as session:
             locked = await session.get(Order, order.id, with_for_update=True)
             assert locked is not None
-            locked.saga = "DONE"
-            await set_status(session, locked, "CONFIRMED")
+            locked.saga = SagaState.DONE
+            await set_status(session, locked, OrderStatus.CONFIRMED)
             await _empty_cart(session, locked)
         return True
 
-    async def _do(self, db: Db, order: Order, step: str) -> None:
-        if step == "reserve":
-            async with db() as session:
-                items = list(await session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)))
-            priced = await self.remote.reserve(order.id, [Line(i.product_id, i.quantity) for i in items])
-            async with db.begin() as session:
-                # The reservation fixes the prices the customer pays: they become the order's lines.
-                for line in priced:
-                    await session.execute(
-                        update(OrderItem)
-                        .where(OrderItem.order_id == order.id, OrderItem.product_id == line.product_id)
-                        .values(product_name=line.name, unit_price=line.unit_price)
-                    )
-                total = sum((line.unit_price * line.quantity for line in priced), start=Decimal(0))
-                await session.execute(update(Order).where(Order.id == order.id).values(total=total, updated_at=func.clock_timestamp()))
-                order.total = total
-                await self._mark(session, order.id, step, "DONE")
-            return
-        if step == "charge":
-            await self.remote.charge(order.id, order.user_id, order.total)
-        elif step == "deliver":
-            await self.remote.create_delivery(order.id, order.user_id, order.delivery_method, order.delivery_address, order.pickup_point_id)
-        elif step == "commit":
-            await self.remote.commit(order.id)
-        async with db.begin() as session:
-            await self._mark(session, order.id, step, "DONE")
+    async def _reserve(self, db: Db, order: Order) -> Record:
+        async with db() as session:
+            items = list(await session.scalars(select(OrderItem).where(OrderItem.order_id == order.id)))
+        priced = await self.remote.reserve(order.id, [Line(i.product_id, i.quantity) for i in items])
 
-    async def _fail(self, db: Db, order_id: uuid.UUID, step: str, state: str, code: ErrorCode, message: str) -> None:
+        async def record(session: AsyncSession) -> None:
+            # The reservation fixes the prices the customer pays: they become the order's lines.
+            for line in priced:
+                await session.execute(
+                    update(OrderItem)
+                    .where(OrderItem.order_id == order.id, OrderItem.product_id == line.product_id)
+                    .values(product_name=line.name, unit_price=line.unit_price)
+                )
+            total = sum((line.unit_price * line.quantity for line in priced), start=Decimal(0))
+            await session.execute(update(Order).where(Order.id == order.id).values(total=total, updated_at=func.clock_timestamp()))
+            order.total = total  # what the next step charges
+
+        return record
+
+    async def _charge(self, db: Db, order: Order) -> None:
+        await self.remote.charge(order.id, order.user_id, order.total)
+
+    async def _deliver(self, db: Db, order: Order) -> None:
+        await self.remote.create_delivery(order.id, order.user_id, order.delivery_method, order.delivery_address, order.pickup_point_id)
+
+    async def _commit(self, db: Db, order: Order) -> None:
+        await self.remote.commit(order.id)
+
+    async def _fail(self, db: Db, order_id: uuid.UUID, step: Step, state: StepState, code: ErrorCode, message: str) -> None:
         async with db.begin() as session:
             await self._mark(session, order_id, step, state, message)
             await session.execute(
-                update(Order).where(Order.id == order_id).values(saga="COMPENSATING", failure_reason=code.value, updated_at=func.clock_timestamp())
+                update(Order)
+                .where(Order.id == order_id)
+                .values(saga=SagaState.COMPENSATING, failure_reason=code.value, updated_at=func.clock_timestamp())
             )
 
     async def _backward(self, db: Db, order_id: uuid.UUID) -> bool:
         """Undoes the finished steps in reverse; ends FAILED (or CANCELLED when cancelling)."""
         for step in reversed(await self._steps(db, order_id)):
-            if step.state not in ("DONE", "UNKNOWN"):
+            if step.state not in UNDOABLE:
                 continue
+            _, undo = self.table[step.step]
             try:
-                await self._undo(order_id, step.step)
+                await undo(order_id)
             except RemoteUnavailable as outage:
                 log.warning("compensation %s of order %s postponed: %s", step.step, order_id, outage)
                 return False
@@ -169,22 +195,17 @@ class Saga:
                 # Nothing left to undo there (e.g. the delivery already moved on): record and go on.
                 log.error("compensation %s of order %s refused: %s", step.step, order_id, refused)
             async with db.begin() as session:
-                await self._mark(session, order_id, step.step, "COMPENSATED")
+                await self._mark(session, order_id, step.step, StepState.COMPENSATED)
         async with db.begin() as session:
             order = await session.get(Order, order_id, with_for_update=True)
             assert order is not None
-            final = "CANCELLED" if order.saga == "CANCELLING" else "FAILED"
-            order.saga = "DONE"
-            await set_status(session, order, final, order.failure_reason if final == "FAILED" else None)
+            cancelled = order.saga == SagaState.CANCELLING
+            order.saga = SagaState.DONE
+            if cancelled:
+                await set_status(session, order, OrderStatus.CANCELLED)
+            else:
+                await set_status(session, order, OrderStatus.FAILED, order.failure_reason)
         return True
-
-    async def _undo(self, order_id: uuid.UUID, step: str) -> None:
-        if step in ("reserve", "commit"):
-            await self.remote.release(order_id)
-        elif step == "charge":
-            await self.remote.refund(order_id)
-        elif step == "deliver":
-            await self.remote.cancel_delivery(order_id)
 
 
 async def _empty_cart(session: AsyncSession, order: Order) -> None:

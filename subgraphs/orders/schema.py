@@ -10,7 +10,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
-from subgraphs.common.ids import parse_id
+from subgraphs.common.ids import input_id, parse_id
 from subgraphs.common.errors import DomainError, ErrorCode, UserError
 from subgraphs.common.pagination import Connection, Page
 from subgraphs.common.schema import make_schema
@@ -18,6 +18,7 @@ from subgraphs.common.schema import make_schema
 from . import cart, service
 from .remote import Remote, RemoteUnavailable
 from .runner import Runner
+from .states import OrderStatus
 from .types import (
     Cart, CartPayload, Order, OrderFilter, OrderPayload, PlaceOrderInput, PlaceOrderPayload, User, order_page,
 )
@@ -36,10 +37,7 @@ async def _cart(info: Info) -> Cart:
 
 
 def _product_id(value: strawberry.ID) -> uuid.UUID:
-    key = parse_id(value)
-    if key is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "No such product.", "productId")
-    return key
+    return input_id(value, "productId", ErrorCode.NOT_FOUND, "No such product.")
 
 
 async def _change_cart(info: Info, change: Callable[[], Awaitable[None]]) -> CartPayload:
@@ -75,7 +73,7 @@ class Query:
         page = Page.from_args(first, after)
         user_id = status = None
         if filter:
-            status = filter.status.value if filter.status else None
+            status = filter.status or None
             if filter.user_id:
                 user_id = parse_id(filter.user_id)
                 if user_id is None:  # nobody has that id: an empty page, as for an unknown user
@@ -120,7 +118,7 @@ class Mutation:
         await runner.wait(order.id, state.settings.place_order_wait)
         row = await service.get_order(state.db, order.id)
         assert row is not None
-        errors = [UserError(code=ErrorCode(row.failure_reason), message="The order failed.")] if row.status == "FAILED" and row.failure_reason else []
+        errors = [UserError(code=ErrorCode(row.failure_reason), message="The order failed.")] if row.status == OrderStatus.FAILED and row.failure_reason else []
         return PlaceOrderPayload(order=Order.from_row(row), errors=errors)
 
     @strawberry.mutation(description="Cancels an order until it ships or is picked up: refund, stock back, delivery cancelled.", permission_classes=[IsAuthenticated])

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.auth import Principal, owner_or_admin
-from subgraphs.common.ids import parse_id
+from subgraphs.common.ids import input_id, parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import first_time
 from subgraphs.common.pagination import Page
@@ -20,16 +20,10 @@ from . import cart
 from .models import HandledEvent, Order, OrderItem, SagaStep
 from .remote import Refused, Remote, RemoteUnavailable
 from .saga import STEPS
-from .status import DELIVERY_DRIVES, set_status
+from .states import OrderStatus, SagaState, Step, StepState
+from .status import CANCELLABLE, DELIVERY_DRIVES, set_status
 
 Db = async_sessionmaker[AsyncSession]
-
-
-def _uuid(value: str | None, field: str) -> uuid.UUID:
-    key = parse_id(value)
-    if key is None:
-        raise DomainError(ErrorCode.INVALID_INPUT, "Not a valid id.", field)
-    return key
 
 
 async def delivery_target(
@@ -43,7 +37,7 @@ async def delivery_target(
         return address, None
     if not pickup_point_id:
         raise DomainError(ErrorCode.INVALID_INPUT, "A pickup needs a pickup point.", "delivery.pickupPointId")
-    point = _uuid(pickup_point_id, "delivery.pickupPointId")
+    point = input_id(pickup_point_id, "delivery.pickupPointId")
     if not await remote.pickup_point_exists(point):
         raise DomainError(ErrorCode.INVALID_INPUT, "No such pickup point.", "delivery.pickupPointId")
     return None, point
@@ -72,7 +66,7 @@ async def create_order(
         created = await session.scalar(
             insert(Order)
             .values(
-                id=order_id, user_id=user_id, idempotency_key=key, status="PENDING", saga="RUNNING",
+                id=order_id, user_id=user_id, idempotency_key=key, status=OrderStatus.PENDING, saga=SagaState.RUNNING,
                 delivery_method=method, delivery_address=address, pickup_point_id=pickup_point_id,
                 total=sum((prices.get(c.product_id, Decimal(0)) * c.quantity for c in carted), start=Decimal(0)),
                 currency=currency,
@@ -89,7 +83,7 @@ async def create_order(
             session.add_all(SagaStep(order_id=order_id, step=step, position=i) for i, step in enumerate(STEPS))
             order = await session.get(Order, order_id)
             assert order is not None
-            await set_status(session, order, "PENDING")
+            await set_status(session, order, OrderStatus.PENDING)
     # None: the same key raced us, and that order is the answer.
     found = await existing_order(db, user_id, key)
     assert found is not None
@@ -106,7 +100,7 @@ def visible(order: Order | None, principal: Principal | None) -> Order | None:
     return order if order is not None and owner_or_admin(principal, order.user_id) else None
 
 
-async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, status: str | None = None) -> list[Order]:
+async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, status: OrderStatus | None = None) -> list[Order]:
     """Newest first, keyset on (created_at, id)."""
     query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(page.limit)
     if user_id is not None:
@@ -121,7 +115,7 @@ async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, s
 
 async def begin_cancel(db: Db, remote: Remote, order: Order) -> None:
     """Cancels the delivery, then hands refund and release to the saga (CANCELLING → CANCELLED)."""
-    if order.saga != "DONE" or order.status not in ("CONFIRMED", "READY_FOR_PICKUP"):
+    if order.saga != SagaState.DONE or order.status not in CANCELLABLE:
         raise DomainError(ErrorCode.INVALID_STATE, f"An order that is {order.status} cannot be cancelled.")
     try:
         # First, because it may refuse: a parcel already on its way cannot be called back.
@@ -132,12 +126,12 @@ async def begin_cancel(db: Db, remote: Remote, order: Order) -> None:
         raise DomainError(ErrorCode.INTERNAL, "Delivery cannot be reached; try again shortly.") from None
     async with db.begin() as session:
         locked = await session.get(Order, order.id, with_for_update=True)
-        if locked is None or locked.saga != "DONE" or locked.status not in ("CONFIRMED", "READY_FOR_PICKUP"):
+        if locked is None or locked.saga != SagaState.DONE or locked.status not in CANCELLABLE:
             raise DomainError(ErrorCode.INVALID_STATE, "The order changed meanwhile; look again.")
-        locked.saga = "CANCELLING"
+        locked.saga = SagaState.CANCELLING
         locked.updated_at = func.clock_timestamp()
         await session.execute(
-            update(SagaStep).where(SagaStep.order_id == order.id, SagaStep.step == "deliver").values(state="COMPENSATED")
+            update(SagaStep).where(SagaStep.order_id == order.id, SagaStep.step == Step.DELIVER).values(state=StepState.COMPENSATED)
         )
 
 
@@ -153,7 +147,7 @@ async def on_delivery_status(db: Db, event_id: uuid.UUID, payload: dict[str, Any
         return True  # a status that moves no order: nothing to apply, nothing to record
     async with db.begin() as session:
         order = await session.get(Order, parse_id(payload.get("order_id")), with_for_update=True)
-        if order is not None and order.status == "PENDING":
+        if order is not None and order.status == OrderStatus.PENDING:
             return False
         if not await first_time(session, HandledEvent, event_id) or order is None:
             return True

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from subgraphs.catalog.app import build
 from subgraphs.common.settings import Settings
-from tests.conftest import GraphQLClient, serve
+from tests.conftest import GraphQLClient, app_engine, serve
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +30,7 @@ def catalog(catalog_app: tuple[Starlette, GraphQLClient]) -> GraphQLClient:
 @pytest.fixture(scope="session")
 def catalog_engine(catalog_app: tuple[Starlette, GraphQLClient]) -> AsyncEngine:
     """The app's own engine, to watch the SQL it sends."""
-    engine: AsyncEngine = catalog_app[0].state.shop.db.kw["bind"]
-    return engine
+    return app_engine(catalog_app[0])
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -14,7 +13,7 @@ from starlette.applications import Starlette
 from subgraphs.catalog.app import build
 from subgraphs.catalog.cache import KEY, ResponseCache
 from subgraphs.common.settings import Settings
-from tests.conftest import GraphQLClient, serve, unique
+from tests.conftest import GraphQLClient, eventually, serve, unique
 
 CATEGORIES = "{ categories { id slug } }"
 CREATE_CATEGORY = "mutation($n: String!, $s: String!) { createCategory(input: {name: $n, slug: $s}) { category { id } errors { code } } }"
@@ -23,13 +22,6 @@ CREATE_CATEGORY = "mutation($n: String!, $s: String!) { createCategory(input: {n
 def cache_of(app: Starlette) -> ResponseCache:
     cache: ResponseCache = app.state.shop.extras[KEY]
     return cache
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
 
 
 async def slugs(client: GraphQLClient) -> set[str]:

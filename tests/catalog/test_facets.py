@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.catalog.support import make_category, make_product
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, statements
 
 FACETS = """
 query($filter: ProductFilter, $first: Int) {
@@ -27,20 +25,6 @@ PAGE = "query($filter: ProductFilter) { products(first: 5, filter: $filter) { ed
 def word() -> str:
     """A made-up word no other product holds (letters only, so it stays one lexeme)."""
     return "zq" + "".join(random.choice("bcdfghjklmnpqrstvwxz") for _ in range(8))
-
-
-@contextmanager
-def counted(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def facets(client: GraphQLClient, **filter_: Any) -> dict[str, Any]:
@@ -92,12 +76,12 @@ async def test_a_listing_that_does_not_ask_pays_nothing(
     tag = word()
     for i in range(3):
         await make_product(admin_client, shelf["id"], name=f"{tag} lamp {i}")
-    with counted(catalog_engine) as statements:
+    with statements(catalog_engine) as sent:
         await catalog.data(PAGE, {"filter": {"search": tag}})
-        plain = [s for s in statements]
-        statements.clear()
+        plain = list(sent)
+        sent.clear()
         await catalog.data(FACETS, {"filter": {"search": tag}, "first": 5})
-        asked = [s for s in statements]
+        asked = list(sent)
     assert not any("group by" in s.lower() for s in plain)
     assert len(asked) == len(plain) + 1  # one bounded statement counts every facet
 

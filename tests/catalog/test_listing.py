@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.catalog.support import PRODUCTS, make_category, make_product, names
-from tests.conftest import GraphQLClient, unique
+from tests.conftest import GraphQLClient, statements, unique
 
 PAGE_WITH_CATEGORIES = """
 query($first: Int, $filter: ProductFilter) {
@@ -143,21 +142,12 @@ async def test_a_page_costs_a_fixed_number_of_statements(
     tag = unique("nplus").replace("-", "")
     for i in range(12):
         await make_product(admin_client, categories[i % 3]["id"], name=f"{tag} {i}")
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(catalog_engine.sync_engine, "before_cursor_execute", count)
-    try:
-        costs = []
-        for first in (2, 11):
-            statements.clear()
+    costs = []
+    for first in (2, 11):
+        with statements(catalog_engine) as sent:
             page = await catalog.data(PAGE_WITH_CATEGORIES, {"first": first, "filter": {"search": tag}})
-            assert len(page["products"]["edges"]) == first
-            assert {e["node"]["category"]["productCount"] for e in page["products"]["edges"]} == {4}
-            costs.append(len(statements))
-    finally:
-        event.remove(catalog_engine.sync_engine, "before_cursor_execute", count)
+        assert len(page["products"]["edges"]) == first
+        assert {e["node"]["category"]["productCount"] for e in page["products"]["edges"]} == {4}
+        costs.append(len(sent))
     # The page, its categories, their counts: the same three statements for 2 products or 11.
     assert costs == [3, 3]

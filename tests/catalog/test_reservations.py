@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
@@ -24,7 +24,7 @@ from subgraphs.common.internal import SERVICE_HEADER, InternalClient
 from subgraphs.common.settings import Settings
 from subgraphs.orders.remote import HttpRemote, Line, PricedLine, ProductInfo, Refused
 from tests.catalog.support import make_category, make_product
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, statements
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -181,16 +181,8 @@ async def test_lookup_answers_known_products_deleted_ones_flagged(
     unknown = uuid.uuid4()
     assert (await stock.reserve(uuid.uuid4(), (kept, 3)))[0] == 200
 
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(catalog_engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements(catalog_engine) as sent:
         status, answer = await stock.lookup([unknown, gone, kept, kept])
-    finally:
-        event.remove(catalog_engine.sync_engine, "before_cursor_execute", count)
     assert status == 200
     assert answer == {
         "products": [
@@ -198,7 +190,7 @@ async def test_lookup_answers_known_products_deleted_ones_flagged(
             {"id": kept, "name": "Kept kettle", "price": "12.50", "stock": 5, "deleted": False},  # 8 on hand, 3 reserved
         ]
     }
-    assert len(statements) == 1, statements
+    assert len(sent) == 1, sent
 
     assert await stock.lookup([]) == (200, {"products": []})
     assert await stock.lookup([uuid.uuid4() for _ in range(200)]) == (200, {"products": []})

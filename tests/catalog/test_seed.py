@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from shop.postgres import ensure_database
 from subgraphs.catalog.seed import seed_bulk, seed_demo
 from subgraphs.common.migrations import upgrade
 
 
 @pytest.fixture(scope="module")
-def empty_catalog(server: str) -> str:
-    url = ensure_database(server, "shop_test_catalog_seed", fresh=True)
+def empty_catalog(fresh_database: Callable[[str], str]) -> str:
+    url = fresh_database("catalog_seed")
     upgrade("catalog", url)
     return url
 

@@ -6,14 +6,13 @@ Words here are used by no other test, so the shared lexicon holds them only from
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.catalog.support import PRODUCTS, make_category, make_product, names
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, statements
 
 UPDATE_PRODUCT = "mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { errors { code } } }"
 DELETE_PRODUCT = "mutation($id: ID!) { deleteProduct(id: $id) { deletedId errors { code } } }"
@@ -97,19 +96,11 @@ async def test_a_typo_page_costs_one_statement(admin_client: GraphQLClient, cata
     category = await make_category(admin_client)
     for i in range(3):
         await make_product(admin_client, category["id"], name=f"Periscope model {i}")
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(catalog_engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with statements(catalog_engine) as sent:
         page = await catalog.data(PRODUCTS, {"first": 2, "filter": {"categoryId": category["id"], "search": "perisocpe"}})
         assert len(page["products"]["edges"]) == 2
-        filled = len(statements)
+        filled = len(sent)
         # A page the name tier cannot fill goes on to the description tier: one statement more.
         assert len(await names(catalog, categoryId=category["id"], search="perisocpe")) == 3
-    finally:
-        event.remove(catalog_engine.sync_engine, "before_cursor_execute", count)
     # The lexicon lookup rides inside the search statement: it costs none of its own.
-    assert (filled, len(statements) - filled) == (1, 2), statements
+    assert (filled, len(sent) - filled) == (1, 2), sent

@@ -4,10 +4,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.settings import Settings
 from subgraphs.delivery.app import build
 from tests.conftest import GraphQLClient, serve, unique
@@ -49,14 +47,6 @@ def customer(delivery: GraphQLClient, token_for: Callable[..., str]) -> GraphQLC
 def saga(delivery: GraphQLClient, settings: Settings) -> Saga:
     """Internal calls as orders makes them, with the service credential."""
     return Saga(delivery.http, settings.resolved_service_token())
-
-
-@pytest.fixture(scope="session")
-async def db(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Direct database access, for what the API does not show (the outbox)."""
-    engine = create_engine(settings.database_url or "", pool_size=2)
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
 from starlette.applications import Starlette
 
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, app_engine, statements
 from tests.delivery.support import Saga
 
 DELIVERIES = """
@@ -84,31 +82,15 @@ async def test_only_an_admin_sees_the_queue(customer: GraphQLClient, delivery: G
     assert (await delivery.execute(DELIVERIES))["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-@contextmanager
-def counting(app: Starlette) -> Iterator[Callable[[], int]]:
-    """Counts the SQL statements the app's engine runs inside the block."""
-    engine = app.state.shop.db.kw["bind"].sync_engine
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield lambda: len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 async def test_a_page_costs_two_statements(
     saga: Saga, admin: GraphQLClient, delivery_app: Starlette, pickup_point: dict[str, str]
 ) -> None:
     for _ in range(3):
         await saga.queued("PICKUP", pickup_point_id=pickup_point["id"])
-    with counting(delivery_app) as count:
+    with statements(app_engine(delivery_app)) as sent:
         page = (await admin.data(DELIVERIES, {"first": 20}))["deliveries"]
     assert len(page["edges"]) >= 3
-    assert count() == 2  # the page, then every pickup point it names in one batch
+    assert len(sent) == 2  # the page, then every pickup point it names in one batch
 
 
 async def test_an_order_shows_its_delivery_to_its_owner_and_admins(

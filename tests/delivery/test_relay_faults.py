@@ -4,17 +4,16 @@ LISTEN comes back after the database drops its connection."""
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from subgraphs.common.db import connect_raw, listen_forever, listener_name
+from subgraphs.common.db import listen_forever, listener_name
 from subgraphs.common.events import TOO_EARLY, channel
 from subgraphs.common.settings import Settings
 from subgraphs.delivery.models import OutboxEvent
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, eventually, listen_cut_and_back
 from tests.delivery.support import Saga, events
 from tests.delivery.test_relay import Db, FakeOrders, aimed_at, drain_all, free_port, relay_for, shipped
 
@@ -35,13 +34,6 @@ class PickyOrders(FakeOrders):
         return await super().handle(request)
 
 
-async def eventually(check: Any, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_an_early_event_waits_and_the_rest_of_the_outbox_goes_on(
     saga: Saga, admin: GraphQLClient, settings: Settings, db: Db
 ) -> None:
@@ -50,13 +42,15 @@ async def test_an_early_event_waits_and_the_rest_of_the_outbox_goes_on(
     fake, port = PickyOrders(settings.resolved_service_token()), free_port()
     fake.early.add(str(early))
     async with fake.serving(port), relay_for(aimed_at(settings, port)) as relay:
-        relay.retry_early = 0.05
+        # Long enough that draining never offers the early order again, however slow the machine.
+        relay.retry_early = 30.0
         await drain_all(relay)
         # The other order's event went out; the early order's stay, and its DELIVERED was never offered.
         assert [e["payload"]["status"] for e in fake.about(other)] == ["IN_TRANSIT"]
         assert [e.published_at for e in await events(db, early)] == [None, None]
         assert [e["payload"]["status"] for e in fake.offered if e["payload"]["order_id"] == str(early)] == ["IN_TRANSIT"]
         fake.early.clear()  # the order is confirmed now
+        relay.early = {row: (0.0, about) for row, (_, about) in relay.early.items()}  # its wait is over
 
         async def through() -> bool:
             await relay.drain()
@@ -64,26 +58,6 @@ async def test_an_early_event_waits_and_the_rest_of_the_outbox_goes_on(
 
         await eventually(through)
     assert [e["payload"]["status"] for e in fake.about(early)] == ["IN_TRANSIT", "DELIVERED"]
-
-
-async def listener_pids(settings: Settings, name: str) -> list[int]:
-    connection = await connect_raw(settings.database_url or "")
-    try:
-        rows = await connection.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()", name
-        )
-    finally:
-        await connection.close()
-    return [row["pid"] for row in rows]
-
-
-async def terminate(settings: Settings, pids: list[int]) -> None:
-    connection = await connect_raw(settings.database_url or "")
-    try:
-        for pid in pids:
-            await connection.execute("SELECT pg_terminate_backend($1)", pid)
-    finally:
-        await connection.close()
 
 
 async def test_the_relay_listens_again_after_its_connection_is_killed(
@@ -94,16 +68,7 @@ async def test_the_relay_listens_again_after_its_connection_is_killed(
     async with fake.serving(port), relay_for(aimed_at(settings, port)) as relay:
         relay.poll = 3600.0  # no polling: only a NOTIFY heard on a live LISTEN moves an event now
         await relay.start()
-        await asyncio.wait_for(relay.listening.wait(), 20)
-        before = await listener_pids(settings, name)
-        assert before
-        await terminate(settings, before)
-
-        async def listening_again() -> bool:
-            now = await listener_pids(settings, name)
-            return relay.listening.is_set() and bool(now) and not set(now) & set(before)
-
-        await eventually(listening_again)
+        await listen_cut_and_back(settings.database_url or "", name, relay.listening)
         order_id = await shipped(saga, admin, "IN_TRANSIT")
 
         async def heard() -> bool:

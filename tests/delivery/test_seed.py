@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from shop.migrate import migrate_all
-from shop.postgres import ensure_database
 from subgraphs.common.settings import Settings
 from subgraphs.delivery.app import build
 from subgraphs.delivery.seed import DEMO_POINTS, seed_demo
@@ -14,9 +14,9 @@ from tests.conftest import GraphQLClient, serve
 PICKUP_POINTS = "{ pickupPoints { name openingHours address { city street postalCode } } }"
 
 
-async def test_seed_demo_adds_two_pickup_points_once(server: str, settings: Settings) -> None:
+async def test_seed_demo_adds_two_pickup_points_once(fresh_database: Callable[[str], str], settings: Settings) -> None:
     # Its own database: the shared one already has pickup points from other tests.
-    url = await asyncio.to_thread(ensure_database, server, "shop_test_delivery_seed", fresh=True)
+    url = await asyncio.to_thread(fresh_database, "delivery_seed")
     await asyncio.to_thread(migrate_all, url, ("delivery",))
     assert sorted(await asyncio.gather(seed_demo(url), seed_demo(url))) == [False, True]
     assert await seed_demo(url) is False

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from shop.stack import Stack
-from tests.conftest import GraphQLClient, unique
+from tests.conftest import GraphQLClient, eventually, unique
 from tests.e2e.test_accounts import sign_up
 from tests.e2e.test_showcase import new_category, new_product
 
@@ -51,13 +49,6 @@ async def stock(gateway: GraphQLClient, product: str) -> int:
 async def pickup(gateway: GraphQLClient) -> dict[str, Any]:
     points = (await gateway.data(PICKUP_POINTS))["pickupPoints"]
     return {"method": "PICKUP", "pickupPointId": points[0]["id"]}
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.2)
 
 
 async def test_pickup_purchase_from_wallet_to_hands(gateway: GraphQLClient, admin: GraphQLClient) -> None:

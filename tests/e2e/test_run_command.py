@@ -12,9 +12,12 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from subgraphs.common.settings import ROOT
 from tests.conftest import TEST_PORT_BASE
+
+pytestmark = pytest.mark.e2e  # starts the store itself, as `make run` does
 
 PORT_BASE = TEST_PORT_BASE + 100
 QUERY = {"query": "{ categories { name productCount } pickupPoints { name } }"}

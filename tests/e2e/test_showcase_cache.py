@@ -6,25 +6,16 @@ polled with a deadline until the change shows: the promise is "within a second",
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import GraphQLClient, unique
+from tests.conftest import GraphQLClient, eventually, unique
 from tests.e2e.test_checkout import ADD, PLACE, customer, pickup
 from tests.e2e.test_showcase import new_category, new_product
 
 LISTING = """query($c: ID!) { products(first: 20, filter: {categoryId: $c}, sort: PRICE_ASC) {
   edges { node { id name stock price { amount } category { name } } } } }"""
 CATEGORIES = "{ categories { slug } }"
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "the change did not reach the listing in time"
-        await asyncio.sleep(0.05)
 
 
 async def listing(gateway: GraphQLClient, category: str) -> list[dict[str, Any]]:

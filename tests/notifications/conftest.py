@@ -4,11 +4,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
-from subgraphs.common.db import create_engine, session_factory
-from subgraphs.common.migrations import upgrade
 from subgraphs.common.settings import Settings
 from subgraphs.notifications.app import build
 from subgraphs.notifications.settings import NotifySettings
@@ -18,12 +15,7 @@ from tests.notifications.support import Events, RecordingSender
 
 @pytest.fixture(scope="session")
 def notifications_settings(settings: Settings) -> Settings:
-    """The shared settings, with notifications' tables migrated.
-
-    `shop.SUBGRAPHS` does not list notifications yet, so the session's `migrate_all` skips it;
-    upgrading again once it does is a no-op.
-    """
-    upgrade("notifications", settings.database_url or "")
+    """The shared settings (the session's `migrate_all` has already built notifications' tables)."""
     return settings
 
 
@@ -56,11 +48,3 @@ def user(notifications: GraphQLClient, token_for: Callable[..., str]) -> tuple[u
     """A fresh customer: `(user_id, client signed in as them)`."""
     user_id = uuid.uuid4()
     return user_id, notifications.as_(token_for(user_id))
-
-
-@pytest.fixture(scope="session")
-async def db(notifications_settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Direct database access, for what the API does not show (send state), and for another 'replica'."""
-    engine = create_engine(notifications_settings.database_url or "", pool_size=2)
-    yield session_factory(engine)
-    await engine.dispose()

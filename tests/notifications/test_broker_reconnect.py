@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,14 +11,7 @@ from subgraphs.common.settings import Settings
 from subgraphs.common.db import listener_name
 from subgraphs.notifications import service
 from subgraphs.notifications.broker import Broker, owned_by
-from tests.delivery.test_relay_faults import listener_pids, terminate
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
+from tests.conftest import listen_cut_and_back
 
 
 async def test_the_broker_listens_again_and_pushes_after_its_connection_is_killed(
@@ -30,16 +21,7 @@ async def test_the_broker_listens_again_and_pushes_after_its_connection_is_kille
     await broker.start()
     name = listener_name(service.CHANNEL)
     try:
-        await asyncio.wait_for(broker.listening.wait(), 20)
-        before = await listener_pids(notifications_settings, name)
-        assert before
-        await terminate(notifications_settings, before)
-
-        async def listening_again() -> bool:
-            now = await listener_pids(notifications_settings, name)
-            return broker.listening.is_set() and bool(now) and not set(now) & set(before)
-
-        await eventually(listening_again)
+        await listen_cut_and_back(notifications_settings.database_url or "", name, broker.listening)
         me = uuid.uuid4()
         async with broker.subscribe(owned_by(me)) as queue:
             async with db.begin() as session:

@@ -166,10 +166,8 @@ async def test_anonymous_callers_are_refused(orders: GraphQLClient) -> None:
 
 async def test_a_page_of_orders_costs_three_statements(settings: Settings, token_for: Any) -> None:
     """The list, then every order's lines and every order's history in one batch each."""
-    from sqlalchemy import event
-
     from subgraphs.orders.app import build
-    from tests.conftest import serve
+    from tests.conftest import app_engine, serve, statements
 
     remote = FakeRemote()
     app = build(settings, remote=remote, background=False)
@@ -178,20 +176,18 @@ async def test_a_page_of_orders_costs_three_statements(settings: Settings, token
         for key in ("p1", "p2", "p3"):
             await me.data(ADD, {"p": str(remote.add_product("Cup", "3.00", 9)), "q": 1})
             await me.data(PLACE, {"input": {"idempotencyKey": key, "delivery": PICKUP}})
-        statements: list[str] = []
-        engine = app.state.shop.db.kw["bind"].sync_engine
-        event.listen(engine, "before_cursor_execute", lambda _c, _k, sql, *_: statements.append(sql))
         page = "{ myOrders { edges { node { id items { productName quantity } statusHistory { status } } } } }"
-        orders = (await me.data(page))["myOrders"]["edges"]
+        with statements(app_engine(app)) as sent:
+            orders = (await me.data(page))["myOrders"]["edges"]
     assert len(orders) == 3 and all(o["node"]["items"] and o["node"]["statusHistory"] for o in orders)
-    assert len(statements) == 3, statements
+    assert len(sent) == 3, sent
 
 
 async def test_place_order_answers_pending_after_the_wait_and_the_saga_goes_on(settings: Settings, token_for: Any) -> None:
     import asyncio
 
     from subgraphs.orders.app import build
-    from tests.conftest import serve
+    from tests.conftest import eventually, serve
 
     class SlowWallet(FakeRemote):
         async def charge(self, *args: Any) -> None:
@@ -205,6 +201,9 @@ async def test_place_order_answers_pending_after_the_wait_and_the_saga_goes_on(s
         await me.data(ADD, {"p": str(remote.add_product("Cup", "3.00", 9)), "q": 1})
         placed = (await me.data(PLACE, {"input": {"idempotencyKey": "slow", "delivery": PICKUP}}))["placeOrder"]
         assert placed["order"]["status"] == "PENDING" and placed["errors"] == []
-        await asyncio.sleep(1.5)
-        assert (await me.data(ORDER, {"id": placed["order"]["id"]}))["order"]["status"] == "CONFIRMED"
+
+        async def confirmed() -> bool:  # the saga goes on after the answer
+            return (await me.data(ORDER, {"id": placed["order"]["id"]}))["order"]["status"] == "CONFIRMED"
+
+        await eventually(confirmed)
     assert remote.balance[user] == Decimal("997.00")

@@ -19,9 +19,7 @@ from subgraphs.orders.models import HandledEvent
 from subgraphs.orders.saga import Saga
 from tests.conftest import serve
 from tests.orders.fakes import FakeRemote
-from tests.orders.test_saga import db, new_order, state
-
-__all__ = ["db"]
+from tests.orders.test_saga import new_order, state
 
 
 @pytest.fixture(scope="module")

@@ -11,24 +11,15 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.errors import ErrorCode
-from subgraphs.common.settings import Settings
 from subgraphs.orders import service
 from subgraphs.orders.models import CartItem, Order, OrderStatusChange, OutboxEvent, SagaStep
 from subgraphs.orders.remote import Refused
 from subgraphs.orders.runner import Runner
 from subgraphs.orders.saga import Saga, claimed
 from tests.orders.fakes import OUTAGE, Crash, FakeRemote
-
-
-@pytest.fixture(scope="module")
-async def db(settings: Settings):  # type: ignore[no-untyped-def]
-    engine = create_engine(settings.database_url or "")
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def new_order(db, remote: FakeRemote, *, money: str = "1000.00", quantity: int = 2) -> tuple[uuid.UUID, uuid.UUID]:  # type: ignore[no-untyped-def]
@@ -214,3 +205,19 @@ async def test_recovery_finishes_orders_nobody_is_running(db) -> None:  # type: 
     await asyncio.gather(*list(runner.tasks.values()))
     assert (await state(db, order_id))[0] == "CONFIRMED"
     await runner.stop()
+
+
+async def test_the_tables_hold_the_same_text_as_before_the_enums(db) -> None:  # type: ignore[no-untyped-def]
+    """Steps, states and statuses are enums in the code; the columns and events keep their strings."""
+    remote = FakeRemote()
+    order_id, _ = await new_order(db, remote)
+    remote.fail("deliver", Refused(ErrorCode.INVALID_INPUT, "no such pickup point"))
+    await Saga(db, remote).run(order_id)
+    async with db() as session:
+        order = (await session.execute(text("SELECT status, saga FROM orders.orders WHERE id = :o"), {"o": order_id})).one()
+        steps = dict((await session.execute(text("SELECT step, state FROM orders.saga_steps WHERE order_id = :o"), {"o": order_id})).all())
+        history = list(await session.scalars(text("SELECT status FROM orders.order_status_history WHERE order_id = :o ORDER BY id"), {"o": order_id}))
+    assert tuple(order) == ("FAILED", "DONE")
+    assert steps == {"reserve": "COMPENSATED", "charge": "COMPENSATED", "deliver": "FAILED", "commit": "PENDING"}
+    assert history == ["PENDING", "FAILED"]
+    assert all(type(value) is str for value in (*order, *steps, *steps.values(), *history))

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from subgraphs.common.migrations import upgrade
 from subgraphs.common.settings import Settings
 from subgraphs.notifications.settings import NotifySettings
 from tests.conftest import GraphQLClient, serve, unique
@@ -75,8 +74,7 @@ class Subgraphs:
 
 @pytest.fixture(scope="module")
 def migrated(settings: Settings) -> Settings:
-    """The test database with notifications' tables too (`migrate_all` may not list it)."""
-    upgrade("notifications", settings.database_url or "")
+    """The test database, every subgraph's tables built (the session's `migrate_all`)."""
     return settings
 
 

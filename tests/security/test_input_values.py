@@ -122,14 +122,11 @@ async def test_forged_cursors_are_bad_user_input_for_every_sort(subgraphs: Subgr
 
 
 @pytest.fixture(scope="module")
-async def users_admin(subgraphs: Subgraphs, migrated: Any) -> Any:
+async def users_admin(subgraphs: Subgraphs, db: Any) -> Any:
     """A real administrator session of users (it checks that the session behind a token lives)."""
-    from subgraphs.common.db import create_engine, session_factory
     from subgraphs.users.service import ensure_admin
 
-    engine = create_engine(migrated.database_url or "")
-    await ensure_admin(session_factory(engine), "root@example.com", "admin-password")
-    await engine.dispose()
+    await ensure_admin(db, "root@example.com", "admin-password")
     body = await subgraphs.users.data('mutation { login(input: {email: "root@example.com", password: "admin-password"}) { accessToken } }')
     return subgraphs.users.as_(body["login"]["accessToken"])
 

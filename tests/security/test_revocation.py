@@ -14,7 +14,7 @@ import pytest
 from shop.stack import Stack
 from subgraphs.common.revocation import CLOSE_CODE
 from subgraphs.common.settings import Settings
-from tests.conftest import TEST_PORT_BASE, GraphQLClient, free_port, unique
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, eventually, free_port, unique
 from tests.security.revocation_support import (
     LOGIN,
     LOGOUT,
@@ -25,7 +25,6 @@ from tests.security.revocation_support import (
     code,
     direct,
     ended,
-    eventually,
     everywhere,
     live,
     refused,
@@ -80,8 +79,14 @@ async def test_open_subscriptions_are_closed_direct_and_through_the_gateway(stor
     at_subgraph = store.settings.url("notifications").replace("http", "ws") + "/graphql"
     at_gateway = store.settings.url("gateway").replace("http", "ws") + "/graphql"
     async with live(at_subgraph, token) as (socket, straight), live(at_gateway, token) as (_, routed):
-        # Both subscriptions are live end to end: each sees a notification first.
-        assert (await me.data(TOP_UP, {"k": unique()}))["topUpWallet"]["errors"] == []
+        # Both subscriptions are live end to end: each sees a notification first (a top-up notifies;
+        # repeated until both carry one, since a subscription is live some unknown time after it is sent).
+        async def both_heard() -> bool:
+            assert (await me.data(TOP_UP, {"k": unique()}))["topUpWallet"]["errors"] == []
+            await asyncio.sleep(0.2)
+            return not straight.empty() and not routed.empty()
+
+        await eventually(both_heard)
         for messages in (straight, routed):
             assert (await asyncio.wait_for(messages.get(), 15))["type"] == "next"
         await me.data(LOGOUT)

@@ -9,9 +9,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from subgraphs.common.settings import ROOT
 from tests.e2e.test_run_command import PORT_BASE, first_answer, stop
+
+pytestmark = pytest.mark.e2e  # starts the store itself, as `make run` does
 
 # What `make run` prints and serves on a shifted port base: base + 10 (3000 beside the default 4000).
 STOREFRONT = f"http://127.0.0.1:{PORT_BASE + 10}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.settings import ROOT, Settings
 from subgraphs.users.app import build
@@ -27,14 +28,11 @@ async def users(settings: Settings) -> AsyncIterator[GraphQLClient]:
 
 
 @pytest.fixture(scope="session")
-async def admin(users: GraphQLClient, settings: Settings) -> GraphQLClient:
+async def admin(users: GraphQLClient, db: async_sessionmaker[AsyncSession]) -> GraphQLClient:
     """A real administrator session (users checks that the session behind a token is alive)."""
-    from subgraphs.common.db import create_engine, session_factory
     from subgraphs.users.service import ensure_admin
 
-    engine = create_engine(settings.database_url or "")
-    await ensure_admin(session_factory(engine), "root@example.com", "admin-password")
-    await engine.dispose()
+    await ensure_admin(db, "root@example.com", "admin-password")
     body = await users.data(
         'mutation { login(input: {email: "root@example.com", password: "admin-password"}) { accessToken } }'
     )

@@ -13,8 +13,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.errors import DomainError
 from subgraphs.common.settings import Settings
 from subgraphs.users.external import Provider, Providers
@@ -143,15 +143,13 @@ async def test_a_replayed_state_is_refused(external_users: GraphQLClient) -> Non
     assert [e["code"] for e in unknown["errors"]] == ["INVALID_CREDENTIALS"]
 
 
-async def test_an_expired_state_is_refused(external_users: GraphQLClient, settings: Settings) -> None:
+async def test_an_expired_state_is_refused(external_users: GraphQLClient, db: async_sessionmaker[AsyncSession]) -> None:
     started = await start(external_users)
     back = await sign_in_at_provider(started["authorizationUrl"], f"{unique()}@example.com")
-    engine = create_engine(settings.database_url or "")
-    async with session_factory(engine).begin() as session:
+    async with db.begin() as session:
         await session.execute(
             update(ExternalLoginAttempt).where(ExternalLoginAttempt.state == back["state"]).values(expires_at=ExternalLoginAttempt.created_at)
         )
-    await engine.dispose()
     expired = (await external_users.data(COMPLETE, {"state": back["state"], "code": back["code"]}))["completeExternalLogin"]
     assert [e["code"] for e in expired["errors"]] == ["INVALID_CREDENTIALS"]
 
@@ -208,14 +206,12 @@ def test_presets_come_from_client_ids(settings: Settings) -> None:
 
 
 @pytest.mark.parametrize("column", ["nonce", "code_verifier"])
-async def test_a_tampered_nonce_or_verifier_fails_at_the_provider(external_users: GraphQLClient, settings: Settings, column: str) -> None:
+async def test_a_tampered_nonce_or_verifier_fails_at_the_provider(external_users: GraphQLClient, db: async_sessionmaker[AsyncSession], column: str) -> None:
     """The id_token must echo this attempt's nonce, and the provider checks the PKCE verifier."""
     started = await start(external_users)
     back = await sign_in_at_provider(started["authorizationUrl"], f"{unique()}@example.com")
-    engine = create_engine(settings.database_url or "")
-    async with session_factory(engine).begin() as session:
+    async with db.begin() as session:
         await session.execute(update(ExternalLoginAttempt).where(ExternalLoginAttempt.state == back["state"]).values({column: "x" * 43}))
-    await engine.dispose()
     failed = (await external_users.data(COMPLETE, {"state": back["state"], "code": back["code"]}))["completeExternalLogin"]
     assert [e["code"] for e in failed["errors"]] == ["PROVIDER_ERROR"] and failed["accessToken"] is None
 

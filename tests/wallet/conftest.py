@@ -12,7 +12,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import Settings
 from subgraphs.wallet.app import build
@@ -68,14 +67,6 @@ class Internal:
 @pytest.fixture(scope="session")
 def internal(wallet_http: httpx.AsyncClient, settings: Settings) -> Internal:
     return Internal(wallet_http, settings.resolved_service_token())
-
-
-@pytest.fixture(scope="session")
-async def db(settings: Settings) -> AsyncIterator[Db]:
-    """Sessions of our own (a pool of 40), for calling the services concurrently like separate requests."""
-    engine = create_engine(settings.database_url or "", pool_size=20, application_name="wallet-tests")
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def ledger(db: Db, user_id: uuid.UUID) -> tuple[Decimal, list[Transaction]]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import event
-
 from subgraphs.common.settings import Settings
 from subgraphs.wallet.app import build
-from tests.conftest import GraphQLClient, serve
+from tests.conftest import GraphQLClient, app_engine, serve, statements
 
 ENTITIES = """
 query($id: ID!) {
@@ -63,15 +61,13 @@ async def test_many_users_cost_one_batch(settings: Settings, token_for: Callable
     reps = ", ".join(f'{{__typename: "User", id: "{i}"}}' for i in ids)
     query = f"{{ _entities(representations: [{reps}]) {{ ... on User {{ id wallet {{ balance {{ amount }} transactions {{ edges {{ cursor }} }} }} }} }} }}"
     app = build(settings, relay=False)
-    statements: list[str] = []
     async with serve(app) as http:
-        engine = app.state.shop.db.kw["bind"].sync_engine
-        event.listen(engine, "before_cursor_execute", lambda _c, _k, sql, *_: statements.append(sql))
-        data = await GraphQLClient(http, token=token_for(uuid.uuid4(), "ADMIN")).data(query)
+        with statements(app_engine(app)) as sent:
+            data = await GraphQLClient(http, token=token_for(uuid.uuid4(), "ADMIN")).data(query)
     assert [u["id"] for u in data["_entities"]] == [str(i) for i in ids]
     assert all(u["wallet"]["balance"]["amount"] == "0.00" for u in data["_entities"])
     # Create the missing wallets, read them, read their pages: three statements for five users.
-    assert len(statements) == 3, statements
+    assert len(sent) == 3, sent
 
 
 async def test_a_malformed_id_has_no_wallet(wallet: GraphQLClient, token_for: Callable[..., str]) -> None:
