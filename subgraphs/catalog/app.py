@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
@@ -11,28 +14,36 @@ from subgraphs.common.context import AppState
 from subgraphs.common.db import connect_raw
 from subgraphs.common.settings import Settings
 
-from .cache import KEY, CachedReads, ResponseCache
+from .cache import CachedReads, ResponseCache
 from .internal import routes
 from .schema import schema
 
 
-async def start_cache(state: AppState) -> None:
-    """The response cache of anonymous reads, listening for showcase changes (unless turned off)."""
+@dataclass(frozen=True)
+class Catalog:
+    """What catalog holds for its lifetime: the response cache of anonymous reads (None when turned off)."""
+
+    cache: ResponseCache | None
+
+
+@contextlib.asynccontextmanager
+async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
+    """The cache listens for showcase changes while the process runs (unless turned off)."""
     if not state.settings.showcase_cache or not state.settings.database_url:
+        yield Catalog(cache=None)
         return
     connect = functools.partial(connect_raw, state.settings.database_url, application_name="catalog-showcase")
-    cache = state.extras[KEY] = ResponseCache(state.settings, connect)
+    cache = ResponseCache(state.settings, connect)
     await cache.start()
-
-
-async def stop_cache(state: AppState) -> None:
-    if (cache := state.extras.pop(KEY, None)) is not None:
+    try:
+        yield Catalog(cache=cache)
+    finally:
         await cache.stop()
 
 
 def build(settings: Settings | None = None) -> Starlette:
     """The app: GraphQL plus the saga's internal routes; settings are read at startup unless given."""
-    app = create_app("catalog", schema, settings=settings, routes=routes, on_startup=[start_cache], on_shutdown=[stop_cache])
+    app = create_app("catalog", schema, settings=settings, routes=routes, services=_services)
     app.add_middleware(CachedReads)  # outermost: a hit costs no more than this
     return app
 

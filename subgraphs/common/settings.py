@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -122,6 +122,21 @@ class Settings(BaseSettings):
 
     admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"
+
+    # How notifications leave the store (subgraphs/notifications/senders.py): `smtp` mails them through
+    # `smtp_host`:`smtp_port`, `log` (development) only logs them.
+    notify_provider: Literal["log", "smtp"] = "log"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "shop@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    # A notification is tried this many times in all, then left unsent with its last error.
+    notify_max_attempts: int = 5
+    # How often unsent notifications are looked for; the n-th retry waits n times this long.
+    notify_retry_interval: float = 30.0
 
     @field_validator("oidc_redirect_uris", "trusted_proxies", "cors_origins", mode="before")
     @classmethod

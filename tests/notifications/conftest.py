@@ -11,7 +11,6 @@ from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.migrations import upgrade
 from subgraphs.common.settings import Settings
 from subgraphs.notifications.app import build
-from subgraphs.notifications.settings import NotifySettings
 from tests.conftest import GraphQLClient, serve
 from tests.notifications.support import Events, RecordingSender
 
@@ -35,7 +34,7 @@ def sender() -> RecordingSender:
 @pytest.fixture(scope="session")
 def notifications_app(notifications_settings: Settings, sender: RecordingSender) -> Starlette:
     """The subgraph with a recording provider and no retry loop (tests drive retries themselves)."""
-    return build(notifications_settings, notify=NotifySettings(), sender=sender, background=False)
+    return build(notifications_settings, sender=sender, background=False)
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ async def test_many_users_cost_one_batch(settings: Settings, token_for: Callable
     ids = [uuid.uuid4() for _ in range(5)]
     reps = ", ".join(f'{{__typename: "User", id: "{i}"}}' for i in ids)
     query = f"{{ _entities(representations: [{reps}]) {{ ... on User {{ id wallet {{ balance {{ amount }} transactions {{ edges {{ cursor }} }} }} }} }} }}"
-    app = build(settings, relay=False)
+    app = build(settings, background=False)
     statements: list[str] = []
     async with serve(app) as http:
         engine = app.state.shop.db.kw["bind"].sync_engine
