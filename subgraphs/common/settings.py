@@ -17,10 +17,14 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
+from subgraphs import SUBGRAPHS
+
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Default ports in development; `SHOP_PORT_BASE` shifts them all (the tests run beside `make run`).
-PORT_OFFSETS = {"gateway": 0, "users": 1, "catalog": 2, "wallet": 3, "orders": 4, "delivery": 5, "notifications": 6}
+#: Default ports in development: the gateway on the base, each subgraph on base + its place in `SUBGRAPHS`;
+#: `SHOP_PORT_BASE` shifts them all (the tests run beside `make run`).
+DEVELOPMENT_PORT_BASE = 4000
+PORT_OFFSETS = {"gateway": 0} | {name: place for place, name in enumerate(SUBGRAPHS, start=1)}
 
 
 class Settings(BaseSettings):
@@ -31,7 +35,7 @@ class Settings(BaseSettings):
     # Unset: `make run` and the tests start an embedded PostgreSQL in `data_dir`.
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "SHOP_DATABASE_URL"))
     data_dir: Path = ROOT / ".data"
-    port_base: int = 4000
+    port_base: int = DEVELOPMENT_PORT_BASE
     host: str = "127.0.0.1"
     # Per subgraph process: steady connections; bursts may open as many again (PostgreSQL allows 100 by default).
     db_pool_size: int = 5
@@ -166,7 +170,7 @@ class Settings(BaseSettings):
         """3000 in development; beside a shifted port base, base + 10 (base - 1000 would be another base's)."""
         if self.storefront_port is not None:
             return self.storefront_port
-        return 3000 if self.port_base == 4000 else self.port_base + 10
+        return 3000 if self.port_base == DEVELOPMENT_PORT_BASE else self.port_base + 10
 
     @property
     def resolved_jwks_url(self) -> str:

@@ -4,27 +4,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 
-from .models import Delivery, PickupPoint
+from subgraphs.common.loaders import Loader
 
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
+from .models import Delivery, PickupPoint
 
 D = Delivery.__table__
 P = PickupPoint.__table__
 
 
-class PickupPointLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+class PickupPointLoader(Loader[uuid.UUID, Row[Any] | None]):
     """Pickup points by id."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         async with self.db() as session:
@@ -32,12 +26,8 @@ class PickupPointLoader(DataLoader[uuid.UUID, Row[Any] | None]):
         return [rows.get(key) for key in keys]
 
 
-class DeliveryByOrderLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+class DeliveryByOrderLoader(Loader[uuid.UUID, Row[Any] | None]):
     """Deliveries by order id; a tombstone (cancelled before it existed) is no delivery."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         query = select(D).where(D.c.order_id.in_(keys), D.c.method.is_not(None))

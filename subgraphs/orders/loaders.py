@@ -5,21 +5,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
+
+from subgraphs.common.loaders import Loader
 
 from .models import Order, OrderItem, OrderStatusChange
 
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
 
-
-class OrderLoader(DataLoader[uuid.UUID, Order | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class OrderLoader(Loader[uuid.UUID, Order | None]):
+    """Orders by id."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Order | None]:
         async with self.db() as session:
@@ -27,10 +22,8 @@ class OrderLoader(DataLoader[uuid.UUID, Order | None]):
         return [rows.get(k) for k in keys]
 
 
-class ItemsLoader(DataLoader[uuid.UUID, list[OrderItem]]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class ItemsLoader(Loader[uuid.UUID, list[OrderItem]]):
+    """Each order's lines, by product name."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[OrderItem]]:
         grouped: dict[uuid.UUID, list[OrderItem]] = defaultdict(list)
@@ -40,10 +33,8 @@ class ItemsLoader(DataLoader[uuid.UUID, list[OrderItem]]):
         return [grouped[k] for k in keys]
 
 
-class HistoryLoader(DataLoader[uuid.UUID, list[OrderStatusChange]]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class HistoryLoader(Loader[uuid.UUID, list[OrderStatusChange]]):
+    """Each order's status changes, oldest first."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[OrderStatusChange]]:
         grouped: dict[uuid.UUID, list[OrderStatusChange]] = defaultdict(list)

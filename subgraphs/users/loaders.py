@@ -5,21 +5,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
+
+from subgraphs.common.loaders import Loader
 
 from .models import ExternalIdentity, User
 
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
 
-
-class UserLoader(DataLoader[uuid.UUID, User | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class UserLoader(Loader[uuid.UUID, User | None]):
+    """Accounts by id."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[User | None]:
         async with self.db() as session:
@@ -27,10 +22,8 @@ class UserLoader(DataLoader[uuid.UUID, User | None]):
         return [rows.get(k) for k in keys]
 
 
-class IdentitiesLoader(DataLoader[uuid.UUID, list[ExternalIdentity]]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class IdentitiesLoader(Loader[uuid.UUID, list[ExternalIdentity]]):
+    """Each account's linked external identities, oldest link first."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[ExternalIdentity]]:
         grouped: dict[uuid.UUID, list[ExternalIdentity]] = defaultdict(list)
