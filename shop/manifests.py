@@ -1,11 +1,12 @@
 """Writes what lists the subgraphs outside Python from the one list, `subgraphs.SUBGRAPHS`.
 
-    python -m shop.manifests            # rewrite supergraph.yaml and compose.yaml's generated blocks
+    python -m shop.manifests            # rewrite supergraph.yaml and the generated blocks of the others
     python -m shop.manifests --check    # exit 1 when a committed file differs from what the list gives
 
-`supergraph.yaml` (what composition reads) is written whole. In `compose.yaml` only the blocks between
-`# >>> subgraphs` and `# <<< subgraphs` are: the URLs, one service per subgraph and the router's
-`depends_on`; everything else there is written by hand.
+`supergraph.yaml` (what composition reads) is written whole. In `compose.yaml` and `router/router.yaml`
+only the blocks between `# >>> subgraphs: <block>` and `# <<< subgraphs` are (compose: the URLs, one
+service per subgraph and the router's `depends_on`; router: the in-network subgraph URLs); the rest
+of those files is written by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from subgraphs.common.settings import DEVELOPMENT_PORT_BASE, PORT_OFFSETS, ROOT
 
 SUPERGRAPH_YAML = ROOT / "supergraph.yaml"
 COMPOSE_YAML = ROOT / "compose.yaml"
+ROUTER_YAML = ROOT / "router" / "router.yaml"
 
 SUPERGRAPH_HEADER = """\
 # The subgraphs of the store, in rover's format. Compose with `cd router && npm run compose`
@@ -88,12 +90,17 @@ def compose_blocks() -> dict[str, str]:
     }
 
 
-def compose_yaml(committed: str) -> str:
-    """compose.yaml with its generated blocks rewritten from the list."""
-    blocks = compose_blocks()
+def router_blocks() -> dict[str, str]:
+    """The generated block of router.yaml: each subgraph's URL from its SHOP_<NAME>_URL."""
+    line = "  {name}: ${{env.SHOP_{upper}_URL:-http://localhost:{port}}}/graphql\n"
+    return {"overrides": "".join(line.format(name=name, upper=name.upper(), port=port(name)) for name in SUBGRAPHS)}
+
+
+def filled(committed: str, blocks: dict[str, str], path: Path) -> str:
+    """`committed` with its generated blocks rewritten."""
     found = [match.group("name") for match in BLOCK.finditer(committed)]
     if sorted(found) != sorted(blocks):
-        raise ValueError(f"compose.yaml has the generated blocks {found}, expected {sorted(blocks)}")
+        raise ValueError(f"{path.name} has the generated blocks {found}, expected {sorted(blocks)}")
 
     def fill(match: re.Match[str]) -> str:
         indent, name = match.group("indent"), match.group("name")
@@ -104,7 +111,11 @@ def compose_yaml(committed: str) -> str:
 
 def expected() -> dict[Path, str]:
     """Each generated file with the content the list gives it."""
-    return {SUPERGRAPH_YAML: supergraph_yaml(), COMPOSE_YAML: compose_yaml(COMPOSE_YAML.read_text())}
+    return {
+        SUPERGRAPH_YAML: supergraph_yaml(),
+        COMPOSE_YAML: filled(COMPOSE_YAML.read_text(), compose_blocks(), COMPOSE_YAML),
+        ROUTER_YAML: filled(ROUTER_YAML.read_text(), router_blocks(), ROUTER_YAML),
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:

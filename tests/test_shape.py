@@ -32,7 +32,7 @@ def test_every_subgraph_has_the_same_files(name: str) -> None:
 
 
 def test_generated_files_follow_the_list() -> None:
-    """supergraph.yaml and compose.yaml's subgraph blocks are what `python -m shop.manifests` writes."""
+    """supergraph.yaml and the subgraph blocks of compose.yaml and router.yaml are what `python -m shop.manifests` writes."""
     for path, text in manifests.expected().items():
         assert path.read_text() == text, f"{path.name} drifted from subgraphs.SUBGRAPHS: python -m shop.manifests"
 
