@@ -37,12 +37,12 @@ from .settings import InvalidSettings, Settings, get_settings
 #: A subgraph's services for the process's lifetime: entered at startup (they may read `state`), exited at shutdown.
 Services = Callable[[AppState[S]], contextlib.AbstractAsyncContextManager[S]]
 #: Turns a verified token into a principal, or refuses it (users checks that the session still lives).
-Authenticate = Callable[[AppState, Principal], Awaitable[Principal | None]]
+Authenticate = Callable[[AppState[Any], Principal], Awaitable[Principal | None]]
 #: Where a subgraph's revocation feed catches up from; by default users' internal route.
-RevocationSource = Callable[[AppState], Fetch]
+RevocationSource = Callable[[AppState[Any]], Fetch]
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(GraphQL[Context[Any], None]):
     """Strawberry's ASGI view with the store's context: the principal is settled once per request."""
 
     def __init__(self, schema: Any, authenticate: Authenticate | None) -> None:
@@ -62,7 +62,7 @@ class GraphQLApp(GraphQL[Context, None]):
             if isinstance(request, WebSocket) and (watching := self._watching.pop(id(request), None)) is not None:
                 watching.close()
 
-    def _watch(self, context: Context) -> None:
+    def _watch(self, context: Context[Any]) -> None:
         """An open WebSocket of a signed-in session is closed as soon as that session ends."""
         feed, principal, websocket = context.state.revocations, context.principal, context.request
         if feed is None or principal is None or not isinstance(websocket, WebSocket):
@@ -81,8 +81,8 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(404, "Not Found")
         return await super().render_graphql_ide(request)
 
-    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        state: AppState = request.app.state.shop
+    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context[Any]:
+        state: AppState[Any] = request.app.state.shop
         try:
             principal = await self.principal(state, request.headers.get("authorization"))
         except GraphQLError as error:
@@ -91,7 +91,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._watch(context)  # no await since the check: a revocation cannot slip in between
         return context
 
-    async def on_ws_connect(self, context: Context) -> UnsetType:
+    async def on_ws_connect(self, context: Context[Any]) -> UnsetType:
         """On WebSocket the token may come in the `connection_init` payload instead of a header."""
         if context.auth_error is not None:  # a refused token in the upgrade request's header
             raise ConnectionRejectionError({"message": str(context.auth_error)})
@@ -105,7 +105,7 @@ class GraphQLApp(GraphQL[Context, None]):
             self._watch(context)
         return UNSET
 
-    async def principal(self, state: AppState, authorization: str | None) -> Principal | None:
+    async def principal(self, state: AppState[Any], authorization: str | None) -> Principal | None:
         token = bearer_token(authorization)
         if token is None:
             return None

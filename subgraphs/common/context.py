@@ -78,7 +78,7 @@ class Context(Generic[S]):
         """The caller's IP address (X-Forwarded-For believed only from `settings.trusted_proxies`)."""
         return client_address(self.request, self.settings.trusted_proxies)
 
-    def loader(self, factory: Callable[[Context], L]) -> L:
+    def loader(self, factory: Callable[[Context[Any]], L]) -> L:
         """The request's one instance of a DataLoader, built on first use: `ctx.loader(ProductLoader)`."""
         if factory not in self._loaders:
             self._loaders[factory] = factory(self)

@@ -8,7 +8,7 @@ Built by `ctx.loader(UserLoader)`, so a request shares one instance (and its cac
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiodataloader import DataLoader
 
@@ -24,6 +24,6 @@ V = TypeVar("V")
 class Loader(DataLoader[K, V]):
     """A DataLoader over the subgraph's database; subclasses write only `batch_load_fn`."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context[Any]) -> None:
         super().__init__()
         self.db: async_sessionmaker[AsyncSession] = context.db

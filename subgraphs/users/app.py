@@ -43,12 +43,12 @@ async def _services(state: AppState[Users]) -> AsyncIterator[Users]:
     yield Users(signer=signer, providers=Providers.from_settings(state.settings))
 
 
-async def _session_alive(state: AppState, principal: Principal) -> Principal | None:
+async def _session_alive(state: AppState[Users], principal: Principal) -> Principal | None:
     """Users' own fields refuse a token at once after logout, not only when it expires."""
     return principal if await sessions.is_active(state.db, principal.session_id) else None
 
 
-def _own_revocations(state: AppState) -> Fetch:
+def _own_revocations(state: AppState[Users]) -> Fetch:
     """Users catches up from its own tables, not over HTTP to itself."""
 
     async def fetch(since: datetime | None) -> RevocationsReply:
