@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 
-from subgraphs.common.loaders import Loader
+from subgraphs.common.loaders import Loader, one_per_key
 
 from .models import Delivery, PickupPoint
 
@@ -22,8 +22,7 @@ class PickupPointLoader(Loader[uuid.UUID, Row[Any] | None]):
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         async with self.db() as session:
-            rows = {row.id: row for row in await session.execute(select(P).where(P.c.id.in_(keys)))}
-        return [rows.get(key) for key in keys]
+            return one_per_key(keys, await session.execute(select(P).where(P.c.id.in_(keys))), by=lambda row: row.id)
 
 
 class DeliveryByOrderLoader(Loader[uuid.UUID, Row[Any] | None]):
@@ -32,5 +31,4 @@ class DeliveryByOrderLoader(Loader[uuid.UUID, Row[Any] | None]):
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         query = select(D).where(D.c.order_id.in_(keys), D.c.method.is_not(None))
         async with self.db() as session:
-            rows = {row.order_id: row for row in await session.execute(query)}
-        return [rows.get(key) for key in keys]
+            return one_per_key(keys, await session.execute(query), by=lambda row: row.order_id)
