@@ -71,9 +71,11 @@ chaos: install
 seed: install
 	$(PY) -m shop seed --products $(PRODUCTS)
 
-# Regenerates every subgraph's schema.graphql and the composed router/supergraph.graphql.
+# Regenerates every subgraph's schema.graphql, what lists the subgraphs in supergraph.yaml, compose.yaml
+# and router/router.yaml (from subgraphs.SUBGRAPHS), and the composed router/supergraph.graphql.
 schemas: install
 	$(PY) -m subgraphs.common.sdl
+	$(PY) -m shop.manifests
 	cd router && node compose.mjs
 
 clean:

@@ -1,3 +1,5 @@
 """Running the store: PostgreSQL, migrations, the subgraph processes, the gateway, demo data."""
 
-SUBGRAPHS = ("users", "catalog", "wallet", "orders", "delivery", "notifications")
+from subgraphs import SUBGRAPHS
+
+__all__ = ["SUBGRAPHS"]

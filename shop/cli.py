@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from subgraphs.common.db import create_engine, session_factory
-from subgraphs.common.settings import ROOT, InvalidSettings, Settings, get_settings, read_settings
+from subgraphs.common.settings import ROOT, InvalidSettings, Settings, get_settings
 
 from .migrate import migrate_all
 from .postgres import ensure_database, server_url
@@ -25,18 +25,11 @@ console = Console()
 
 def settings_or_exit() -> Settings:
     """The settings; a malformed one prints one line naming the variable and its form, and exits 2."""
-    from subgraphs.notifications.settings import NotifySettings
-
-    problems = []
-    for read in (get_settings, lambda: read_settings(NotifySettings)):
-        try:
-            read()
-        except InvalidSettings as error:
-            problems.append(str(error))
-    if problems:
-        sys.stderr.write("\n".join(problems) + "\n")
-        raise typer.Exit(2)
-    return get_settings()
+    try:
+        return get_settings()
+    except InvalidSettings as error:
+        sys.stderr.write(f"{error}\n")
+        raise typer.Exit(2) from None
 
 
 def database(settings: Settings) -> tuple[str, object]:

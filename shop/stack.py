@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from subgraphs.common.settings import ROOT, Settings
+from subgraphs.common.settings import DEVELOPMENT_PORT_BASE, PORT_OFFSETS, ROOT, Settings
 
 from . import SUBGRAPHS
 
@@ -54,12 +54,12 @@ def child_env(settings: Settings, database_url: str) -> dict[str, str]:
 def render_supergraph(settings: Settings) -> Path:
     """The committed supergraph with the subgraph URLs of this run's ports."""
     text = (ROUTER / "supergraph.graphql").read_text()
-
-    def port(match: re.Match[str]) -> str:
-        offset = int(match.group(1)) - 4000
-        return f"http://{settings.host}:{settings.port_base + offset}/graphql"
-
-    text = re.sub(r"http://localhost:(400[1-9])/graphql", port, text)
+    # Composition wrote the development ports; one pass, so a shifted URL is never rewritten twice.
+    urls = {
+        f"http://localhost:{DEVELOPMENT_PORT_BASE + PORT_OFFSETS[name]}/graphql": f"http://{settings.host}:{settings.port(name)}/graphql"
+        for name in SUBGRAPHS
+    }
+    text = re.sub("|".join(map(re.escape, urls)), lambda match: urls[match.group(0)], text)
     path = settings.data_dir / "supergraph.graphql"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)

@@ -36,16 +36,10 @@ TEST_PORT_BASE = int(os.environ.get("SHOP_TEST_PORT_BASE", "14000"))
 
 def pytest_configure(config: pytest.Config) -> None:
     """Malformed settings in the environment stop the run with one line each, not in every fixture."""
-    from subgraphs.notifications.settings import NotifySettings
-
-    problems = []
-    for model in (Settings, NotifySettings):
-        try:
-            read_settings(model)
-        except InvalidSettings as error:
-            problems.append(str(error))
-    if problems:
-        pytest.exit("\n".join(problems), returncode=2)
+    try:
+        read_settings(Settings)
+    except InvalidSettings as error:
+        pytest.exit(str(error), returncode=2)
 
 
 #: Fixtures that start the whole store as processes: a test that needs one, directly or through

@@ -2,7 +2,7 @@
 
 `../shared/API.graphql` (beside the repository) is the exact public API and `../shared/API.md`
 says which subgraph owns which root field. Every part of the contract owned by a subgraph that
-exists (`shop.SUBGRAPHS`) must be in the composed supergraph with the same types, arguments and
+exists (`subgraphs.SUBGRAPHS`) must be in the composed supergraph with the same types, arguments and
 defaults; the check grows by itself as subgraphs are added.
 """
 
@@ -29,14 +29,13 @@ from graphql import (
     print_ast,
 )
 
-from shop import SUBGRAPHS
+from subgraphs import SUBGRAPHS
 from subgraphs.common.sdl import current_sdl, sdl_path
 from subgraphs.common.settings import PORT_OFFSETS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SUPERGRAPH = ROOT / "router" / "supergraph.graphql"
-ALL_SUBGRAPHS = ("users", "wallet", "catalog", "orders", "delivery", "notifications")
 COMMON = "common"  # API.graphql's types before its first section: shared by every subgraph
 ROOT_TYPES = ("Query", "Mutation", "Subscription")
 
@@ -134,7 +133,7 @@ def type_owners(api_graphql: str) -> dict[str, str]:
     owners, section = {}, COMMON
     for line in api_graphql.splitlines():
         if heading := re.fullmatch(r"# (\w+)", line.strip()):
-            section = heading.group(1) if heading.group(1) in ALL_SUBGRAPHS else section
+            section = heading.group(1) if heading.group(1) in SUBGRAPHS else section
         elif defined := re.match(r"(?:type|input|enum|scalar) (\w+)", line):
             owners.setdefault(defined.group(1), section)
     return owners
@@ -145,7 +144,7 @@ def field_owners(api_md: str) -> dict[tuple[str, str], str]:
     owners: dict[tuple[str, str], str] = {}
     parts = re.split(r"^## +(\w+).*$", api_md, flags=re.M)
     for section, body in zip(parts[1::2], parts[2::2], strict=True):
-        if section not in ALL_SUBGRAPHS:
+        if section not in SUBGRAPHS:
             continue
         for block in re.findall(r"```graphql\n(.*?)```", body, re.S):
             for node in parse(block).definitions:

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from shop import SUBGRAPHS
+from subgraphs import SUBGRAPHS
 from subgraphs.common.settings import PORT_OFFSETS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shop import SUBGRAPHS
+from subgraphs import SUBGRAPHS
 from subgraphs.common.db import async_url
 
 

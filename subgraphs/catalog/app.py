@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 
@@ -11,46 +14,44 @@ from subgraphs.common.context import AppState
 from subgraphs.common.db import connect_raw
 from subgraphs.common.settings import Settings
 
-from .cache import KEY, CachedReads, ResponseCache
-from .categories import KEY as CATEGORIES
+from .cache import CachedReads, ResponseCache
 from .categories import CategoryMap
 from .internal import routes
 from .schema import schema
 
 
-async def start_cache(state: AppState) -> None:
-    """The response cache of anonymous reads, listening for showcase changes (unless turned off)."""
-    if not state.settings.showcase_cache or not state.settings.database_url:
+@dataclass(frozen=True)
+class Catalog:
+    """What catalog holds for its lifetime: the response cache of anonymous reads (None when turned off)
+    and the in-memory categories that name each product's category on a page without a query."""
+
+    cache: ResponseCache | None
+    categories: CategoryMap | None
+
+
+@contextlib.asynccontextmanager
+async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
+    """Both listen for showcase changes while the process runs (the cache unless turned off)."""
+    url = state.settings.database_url
+    if not url:
+        yield Catalog(cache=None, categories=None)
         return
-    connect = functools.partial(connect_raw, state.settings.database_url, application_name="catalog-showcase")
-    cache = state.extras[KEY] = ResponseCache(state.settings, connect)
-    await cache.start()
-
-
-async def stop_cache(state: AppState) -> None:
-    if (cache := state.extras.pop(KEY, None)) is not None:
-        await cache.stop()
-
-
-async def start_categories(state: AppState) -> None:
-    """The in-memory categories that name each product's category on a page without a query."""
-    if not state.settings.database_url:
-        return
-    connect = functools.partial(connect_raw, state.settings.database_url, application_name="catalog-categories")
-    categories = state.extras[CATEGORIES] = CategoryMap(connect)
-    await categories.start()
-
-
-async def stop_categories(state: AppState) -> None:
-    if (categories := state.extras.pop(CATEGORIES, None)) is not None:
-        await categories.stop()
+    async with contextlib.AsyncExitStack() as stack:
+        cache = None
+        if state.settings.showcase_cache:
+            cache = ResponseCache(state.settings, functools.partial(connect_raw, url, application_name="catalog-showcase"))
+            await cache.start()
+            stack.push_async_callback(cache.stop)
+        categories = CategoryMap(functools.partial(connect_raw, url, application_name="catalog-categories"))
+        await categories.start()
+        stack.push_async_callback(categories.stop)
+        yield Catalog(cache=cache, categories=categories)
 
 
 def build(settings: Settings | None = None) -> Starlette:
     """The app: GraphQL plus the saga's internal routes; settings are read at startup unless given."""
     app = create_app(
-        "catalog", schema, settings=settings, routes=routes, on_startup=[start_cache, start_categories], on_shutdown=[stop_cache, stop_categories],
-        pool=lambda conf: (conf.catalog_pool_size, 0),
+        "catalog", schema, settings=settings, routes=routes, services=_services, pool=lambda conf: (conf.catalog_pool_size, 0)
     )
     app.add_middleware(CachedReads)  # outermost: a hit costs no more than this
     return app

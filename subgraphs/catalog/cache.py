@@ -36,7 +36,6 @@ from subgraphs.common.settings import Settings
 log = logging.getLogger(__name__)
 
 CHANNEL = "catalog_showcase"
-KEY = "showcase_cache"
 MAX_BODY = 32 * 1024  # larger requests are passed through untouched
 HEARTBEAT = 1.0  # seconds between checks that the LISTEN connection still answers
 Scope = dict[str, Any]
@@ -157,7 +156,7 @@ class CachedReads:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = getattr(scope.get("app"), "state", None) if scope["type"] == "http" else None
-        cache: ResponseCache | None = getattr(getattr(state, "shop", None), "extras", {}).get(KEY)
+        cache: ResponseCache | None = getattr(getattr(getattr(state, "shop", None), "services", None), "cache", None)
         if cache is None or scope["method"] != "POST":
             return await self.app(scope, receive, send)
         if scope["path"] != "/graphql":  # the saga's internal stock calls: they write

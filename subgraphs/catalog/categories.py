@@ -29,9 +29,6 @@ from .loaders import CategoryRow, category_rows
 
 log = logging.getLogger(__name__)
 
-KEY = "category_map"
-
-
 class CategoryMap:
     """Categories by id, kept in step with the database; `get` answers None whenever it cannot vouch."""
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import asyncpg
-from aiodataloader import DataLoader
 from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 
+from subgraphs.common.loaders import Loader
+
 from .models import Category, Product
 from .search import SHOWN, reading
-
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
 
 C = Category.__table__
 P = Product.__table__
@@ -38,12 +36,8 @@ async def category_rows(connection: asyncpg.Connection, keys: list[uuid.UUID] | 
     return [CategoryRow(row["id"], row["name"], row["slug"]) for row in rows]
 
 
-class CategoryLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+class CategoryLoader(Loader[uuid.UUID, Row[Any] | None]):
     """Categories by id."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         async with reading(self.db) as session:
@@ -51,12 +45,8 @@ class CategoryLoader(DataLoader[uuid.UUID, Row[Any] | None]):
         return [rows.get(key) for key in keys]
 
 
-class ProductLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+class ProductLoader(Loader[uuid.UUID, Row[Any] | None]):
     """Products by id, deleted ones included: orders still show the lines they sold."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         async with reading(self.db) as session:
@@ -64,12 +54,8 @@ class ProductLoader(DataLoader[uuid.UUID, Row[Any] | None]):
         return [rows.get(key) for key in keys]
 
 
-class ProductCountLoader(DataLoader[uuid.UUID, int]):
+class ProductCountLoader(Loader[uuid.UUID, int]):
     """How many products on the showcase each category has (an index-only scan per category)."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[int]:
         query = (

@@ -18,7 +18,6 @@ from subgraphs.common.money import money
 from subgraphs.common.pagination import Connection
 from subgraphs.common.types import Money
 
-from .categories import KEY as CATEGORIES
 from .categories import CategoryMap
 from .facets import count_facets
 from .loaders import CategoryLoader, ProductCountLoader, ProductLoader
@@ -63,7 +62,7 @@ class Product:
     def category(self, info: Info) -> Category:
         # Not async: from the process's category map nothing is awaited, which spares a task per
         # product; only a category the map cannot vouch for goes through the DataLoader.
-        categories: CategoryMap | None = info.context.state.extras.get(CATEGORIES)
+        categories: CategoryMap | None = info.context.state.services.categories
         row = categories.get(self.category_id) if categories is not None else None
         if row is not None:
             return Category.from_row(row)

@@ -1,6 +1,6 @@
 """The app factory: every subgraph is the same Starlette app around its own schema.
 
-    app = create_app("catalog", schema)
+    app = create_app("wallet", schema, routes=ROUTES, outbox=OutboxEvent, subscribers=SUBSCRIBERS)
 """
 
 from __future__ import annotations
@@ -28,20 +28,22 @@ from strawberry.types.unset import UnsetType
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
-from .context import AppState, Context
+from .context import AppState, Context, S
 from .db import connect_raw, create_engine, session_factory
+from .events import Relay, Subscribers
 from .limits import BodyLimit
 from .revocation import CLOSE_CODE, Fetch, RevocationFeed, UsersRevocations
 from .settings import InvalidSettings, Settings, get_settings
 
-Hook = Callable[[AppState], Awaitable[None]]
+#: A subgraph's services for the process's lifetime: entered at startup (they may read `state`), exited at shutdown.
+Services = Callable[[AppState[S]], contextlib.AbstractAsyncContextManager[S]]
 #: Turns a verified token into a principal, or refuses it (users checks that the session still lives).
-Authenticate = Callable[[AppState, Principal], Awaitable[Principal | None]]
+Authenticate = Callable[[AppState[Any], Principal], Awaitable[Principal | None]]
 #: Where a subgraph's revocation feed catches up from; by default users' internal route.
-RevocationSource = Callable[[AppState], Fetch]
+RevocationSource = Callable[[AppState[Any]], Fetch]
 
 
-class GraphQLApp(GraphQL[Context, None]):
+class GraphQLApp(GraphQL[Context[Any], None]):
     """Strawberry's ASGI view with the store's context: the principal is settled once per request."""
 
     def __init__(self, schema: Any, authenticate: Authenticate | None) -> None:
@@ -61,7 +63,7 @@ class GraphQLApp(GraphQL[Context, None]):
             if isinstance(request, WebSocket) and (watching := self._watching.pop(id(request), None)) is not None:
                 watching.close()
 
-    def _watch(self, context: Context) -> None:
+    def _watch(self, context: Context[Any]) -> None:
         """An open WebSocket of a signed-in session is closed as soon as that session ends."""
         feed, principal, websocket = context.state.revocations, context.principal, context.request
         if feed is None or principal is None or not isinstance(websocket, WebSocket):
@@ -88,8 +90,8 @@ class GraphQLApp(GraphQL[Context, None]):
             raise HTTPException(404, "Not Found")
         return await super().render_graphql_ide(request)
 
-    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        state: AppState = request.app.state.shop
+    async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context[Any]:
+        state: AppState[Any] = request.app.state.shop
         try:
             principal = await self.principal(state, request.headers.get("authorization"))
         except GraphQLError as error:
@@ -98,7 +100,7 @@ class GraphQLApp(GraphQL[Context, None]):
         self._watch(context)  # no await since the check: a revocation cannot slip in between
         return context
 
-    async def on_ws_connect(self, context: Context) -> UnsetType:
+    async def on_ws_connect(self, context: Context[Any]) -> UnsetType:
         """On WebSocket the token may come in the `connection_init` payload instead of a header."""
         if context.auth_error is not None:  # a refused token in the upgrade request's header
             raise ConnectionRejectionError({"message": str(context.auth_error)})
@@ -112,7 +114,7 @@ class GraphQLApp(GraphQL[Context, None]):
             self._watch(context)
         return UNSET
 
-    async def principal(self, state: AppState, authorization: str | None) -> Principal | None:
+    async def principal(self, state: AppState[Any], authorization: str | None) -> Principal | None:
         token = bearer_token(authorization)
         if token is None:
             return None
@@ -142,18 +144,23 @@ def create_app(
     name: str,
     schema: Any,
     *,
+    settings: Settings | None = None,
     routes: Sequence[BaseRoute] = (),
-    on_startup: Sequence[Hook] = (),
-    on_shutdown: Sequence[Hook] = (),
+    services: Services[Any] | None = None,
+    outbox: Any = None,
+    subscribers: Subscribers | None = None,
+    background: bool = True,
     authenticate: Authenticate | None = None,
     revocation_source: RevocationSource | None = None,
-    settings: Settings | None = None,
     pool: Callable[[Settings], tuple[int, int]] | None = None,
 ) -> Starlette:
-    """A subgraph's ASGI app: `/graphql`, `/health`, extra routes, and its lifespan hooks.
+    """A subgraph's ASGI app: `/graphql`, `/health` and `routes`, around one lifespan.
 
-    Every process keeps a revocation feed (unless `revocation_feed` is off), caught up from
-    `revocation_source` (default: users' internal route), and checks each principal against it.
+    At startup: the settings (read unless given), the database, `services(state)` entered for the
+    process's lifetime as `state.services`, the relay of `outbox` to `subscribers` (topic → subgraph
+    names) unless `background` is off (in-process tests then read the outbox themselves), and the
+    revocation feed (unless `settings.revocation_feed` is off), caught up from `revocation_source`
+    (default: users' internal route). At shutdown the same in reverse.
     `pool`: the engine's (pool size, burst allowance) from the settings; default `db_pool_size` twice.
     """
 
@@ -167,29 +174,24 @@ def create_app(
             raise RuntimeError("DATABASE_URL is not set (make run sets it for every subgraph).")
         size, overflow = pool(conf) if pool is not None else (conf.db_pool_size, conf.db_pool_size)
         engine = create_engine(conf.database_url, pool_size=size, max_overflow=overflow, application_name=name)
-        state = AppState(name=name, settings=conf, db=session_factory(engine), verifier=TokenVerifier.from_settings(conf))
+        state: AppState[Any] = AppState(name=name, settings=conf, db=session_factory(engine), verifier=TokenVerifier.from_settings(conf))
         app.state.shop = state
-        for hook in on_startup:
-            try:
-                await hook(state)
-            except InvalidSettings as error:  # a subgraph's own settings, read by its hook
-                refuse_to_start(name, error)
-        source = None
-        if conf.revocation_feed:
-            source = revocation_source(state) if revocation_source else UsersRevocations(conf)
-            # Named, so an operator (or a test) can find this process's LISTEN connection.
-            listen = functools.partial(connect_raw, application_name=f"{name}-revocations")
-            state.revocations = RevocationFeed(source, conf.database_url, conf, connect=listen)
-            await state.revocations.start()
         try:
-            yield
+            async with contextlib.AsyncExitStack() as stack:
+                if services is not None:
+                    try:
+                        state._services = await stack.enter_async_context(services(state))
+                    except InvalidSettings as error:  # a setting only this subgraph reads, checked as it starts
+                        refuse_to_start(name, error)
+                    stack.callback(setattr, state, "_services", None)
+                if outbox is not None and background:
+                    await _start_relay(state, Relay(state, outbox, subscribers or {}))
+                    stack.push_async_callback(_stop_relay, state)
+                if conf.revocation_feed:
+                    await _start_revocations(state, name, revocation_source)
+                    stack.push_async_callback(_stop_revocations, state)
+                yield
         finally:
-            if state.revocations is not None:
-                await state.revocations.stop()
-            if isinstance(source, UsersRevocations):
-                await source.aclose()
-            for hook in reversed(on_shutdown):
-                await hook(state)
             await engine.dispose()
 
     async def health(request: Request) -> JSONResponse:
@@ -206,3 +208,29 @@ def create_app(
         middleware=[Middleware(BodyLimit)],
     )
 
+
+async def _start_relay(state: AppState[Any], relay: Relay) -> None:
+    state.relay = relay
+    await relay.start()
+
+
+async def _stop_relay(state: AppState[Any]) -> None:
+    if state.relay is not None:
+        await state.relay.stop()
+        state.relay = None
+
+
+async def _start_revocations(state: AppState[Any], name: str, source: RevocationSource | None) -> None:
+    """The process's feed of ended sessions; users' internal route unless `source` says otherwise."""
+    fetch = source(state) if source else UsersRevocations(state.settings)
+    # Named, so an operator (or a test) can find this process's LISTEN connection.
+    listen = functools.partial(connect_raw, application_name=f"{name}-revocations")
+    state.revocations = RevocationFeed(fetch, state.settings.database_url or "", state.settings, connect=listen)
+    await state.revocations.start()
+
+
+async def _stop_revocations(state: AppState[Any]) -> None:
+    if (feed := state.revocations) is not None:
+        await feed.stop()
+        if isinstance(feed.fetch, UsersRevocations):
+            await feed.fetch.aclose()

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,9 @@ from .db import listen_forever
 from .internal import InternalClient, RemoteUnavailable, Reply
 
 log = logging.getLogger(__name__)
+
+#: Who hears a producer's events: topic → the subgraphs whose `/internal/events` get them.
+Subscribers = Mapping[str, tuple[str, ...]]
 
 #: A consumer's answer to an event it cannot apply yet: nothing was recorded, deliver it again later.
 TOO_EARLY = 425
@@ -84,15 +88,15 @@ async def first_time(session: AsyncSession, handled: Any, event_id: uuid.UUID) -
 
 
 class Relay:
-    """Delivers a subgraph's outbox to subscribers: `routes` maps a topic to subgraph names.
+    """Delivers a subgraph's outbox to its subscribers (topic → subgraph names); `create_app` runs it.
 
     `retry_early` is how long an event a subscriber found too early waits before it is offered again.
     """
 
     def __init__(
-        self, state: AppState, outbox: Any, routes: dict[str, tuple[str, ...]], *, poll: float = 1.0, retry_early: float = 0.5
+        self, state: AppState[Any], outbox: Any, subscribers: Subscribers, *, poll: float = 1.0, retry_early: float = 0.5
     ) -> None:
-        self.state, self.outbox, self.routes, self.poll, self.retry_early = state, outbox, routes, poll, retry_early
+        self.state, self.outbox, self.subscribers, self.poll, self.retry_early = state, outbox, subscribers, poll, retry_early
         self.client = InternalClient(state.settings)
         self.wake = asyncio.Event()
         #: Set while LISTEN is in force (otherwise the relay still polls).
@@ -181,7 +185,7 @@ class Relay:
         """Offers one event to its subscribers; True when one of them found it too early."""
         event = {"id": str(row.id), "topic": row.topic, "payload": row.payload}
         early = False
-        for service in self.routes.get(row.topic, ()):
+        for service in self.subscribers.get(row.topic, ()):
             reply = await self.client.post(service, "/internal/events", event)
             if reply.status == TOO_EARLY:
                 log.info("%s finds event %s too early; offering it again later", service, row.id)

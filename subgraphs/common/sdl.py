@@ -1,6 +1,6 @@
 """Writes each subgraph's committed `schema.graphql` from its Strawberry schema (what composition reads).
 
-    python -m subgraphs.common.sdl                 # every subgraph in shop.SUBGRAPHS
+    python -m subgraphs.common.sdl                 # every subgraph in subgraphs.SUBGRAPHS
     python -m subgraphs.common.sdl users           # only these
     python -m subgraphs.common.sdl --check         # exit 1 when a committed file has drifted
 """
@@ -12,6 +12,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from subgraphs import SUBGRAPHS
 
 from .schema import export_sdl
 
@@ -31,8 +33,6 @@ def current_sdl(name: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Writes (or with `--check` compares) the SDL files; returns the process exit code."""
-    from shop import SUBGRAPHS
-
     parser = argparse.ArgumentParser(prog="python -m subgraphs.common.sdl", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on drift")
     parser.add_argument("names", nargs="*", metavar="name", help=f"subgraphs (default: {' '.join(SUBGRAPHS)})")

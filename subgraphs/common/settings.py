@@ -11,16 +11,20 @@ from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
+from subgraphs import SUBGRAPHS
+
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Default ports in development; `SHOP_PORT_BASE` shifts them all (the tests run beside `make run`).
-PORT_OFFSETS = {"gateway": 0, "users": 1, "catalog": 2, "wallet": 3, "orders": 4, "delivery": 5, "notifications": 6}
+#: Default ports in development: the gateway on the base, each subgraph on base + its place in `SUBGRAPHS`;
+#: `SHOP_PORT_BASE` shifts them all (the tests run beside `make run`).
+DEVELOPMENT_PORT_BASE = 4000
+PORT_OFFSETS = {"gateway": 0} | {name: place for place, name in enumerate(SUBGRAPHS, start=1)}
 
 
 class Settings(BaseSettings):
@@ -31,7 +35,7 @@ class Settings(BaseSettings):
     # Unset: `make run` and the tests start an embedded PostgreSQL in `data_dir`.
     database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL", "SHOP_DATABASE_URL"))
     data_dir: Path = ROOT / ".data"
-    port_base: int = 4000
+    port_base: int = DEVELOPMENT_PORT_BASE
     host: str = "127.0.0.1"
     # Per subgraph process: steady connections; bursts may open as many again (PostgreSQL allows 100 by default).
     db_pool_size: int = 5
@@ -132,6 +136,21 @@ class Settings(BaseSettings):
     admin_email: str = "admin@example.com"
     admin_password: str = "admin-password"
 
+    # How notifications leave the store (subgraphs/notifications/senders.py): `smtp` mails them through
+    # `smtp_host`:`smtp_port`, `log` (development) only logs them.
+    notify_provider: Literal["log", "smtp"] = "log"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "shop@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    # A notification is tried this many times in all, then left unsent with its last error.
+    notify_max_attempts: int = 5
+    # How often unsent notifications are looked for; the n-th retry waits n times this long.
+    notify_retry_interval: float = 30.0
+
     @field_validator("oidc_redirect_uris", "trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -160,7 +179,7 @@ class Settings(BaseSettings):
         """3000 in development; beside a shifted port base, base + 10 (base - 1000 would be another base's)."""
         if self.storefront_port is not None:
             return self.storefront_port
-        return 3000 if self.port_base == 4000 else self.port_base + 10
+        return 3000 if self.port_base == DEVELOPMENT_PORT_BASE else self.port_base + 10
 
     @property
     def resolved_jwks_url(self) -> str:

@@ -4,43 +4,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 
-from .models import Delivery, PickupPoint
+from subgraphs.common.loaders import Loader, one_per_key
 
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
+from .models import Delivery, PickupPoint
 
 D = Delivery.__table__
 P = PickupPoint.__table__
 
 
-class PickupPointLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+class PickupPointLoader(Loader[uuid.UUID, Row[Any] | None]):
     """Pickup points by id."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         async with self.db() as session:
-            rows = {row.id: row for row in await session.execute(select(P).where(P.c.id.in_(keys)))}
-        return [rows.get(key) for key in keys]
+            return one_per_key(keys, await session.execute(select(P).where(P.c.id.in_(keys))), by=lambda row: row.id)
 
 
-class DeliveryByOrderLoader(DataLoader[uuid.UUID, Row[Any] | None]):
+class DeliveryByOrderLoader(Loader[uuid.UUID, Row[Any] | None]):
     """Deliveries by order id; a tombstone (cancelled before it existed) is no delivery."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Row[Any] | None]:
         query = select(D).where(D.c.order_id.in_(keys), D.c.method.is_not(None))
         async with self.db() as session:
-            rows = {row.order_id: row for row in await session.execute(query)}
-        return [rows.get(key) for key in keys]
+            return one_per_key(keys, await session.execute(query), by=lambda row: row.order_id)

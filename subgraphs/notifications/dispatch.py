@@ -13,10 +13,11 @@ import contextlib
 import logging
 import uuid
 
+from subgraphs.common.settings import Settings
+
 from . import service
 from .senders import Sender
 from .service import Db
-from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 class Dispatcher:
     """Sends notifications through one provider: `kick(id)` now, and the retry loop in the background."""
 
-    def __init__(self, db: Db, sender: Sender, conf: NotifySettings) -> None:
+    def __init__(self, db: Db, sender: Sender, conf: Settings) -> None:
         self.db, self.sender, self.conf = db, sender, conf
         self._sends: set[asyncio.Task[bool]] = set()
         self._loop: asyncio.Task[None] | None = None

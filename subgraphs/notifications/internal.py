@@ -8,7 +8,7 @@ Topics heard: `order.status_changed` (ORDER_STATUS) and `wallet.top_up` / `walle
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Route
 
@@ -17,7 +17,9 @@ from subgraphs.common.context import AppState
 from subgraphs.common.internal import Reply, internal
 
 from . import service
-from .dispatch import Dispatcher
+
+if TYPE_CHECKING:
+    from .app import Notifications
 
 
 async def event(state: AppState, body: dict[str, Any]) -> Reply:
@@ -30,8 +32,8 @@ async def event(state: AppState, body: dict[str, Any]) -> Reply:
     except service.BadEvent as exc:
         return Reply(409, {"error": "INVALID_INPUT", "message": str(exc)})
     if created is not None:
-        dispatcher: Dispatcher = state.extras["dispatcher"]
-        dispatcher.kick(created)
+        services: Notifications = state.services
+        services.dispatcher.kick(created)
     return Reply(200, {"notification_id": str(created) if created else None})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import UNSET
@@ -19,6 +20,9 @@ from subgraphs.common.schema import make_schema
 from . import service
 from .broker import Broker, owned_by
 from .types import MarkNotificationsReadPayload, Notification, Order, OrderStatusEvent
+
+if TYPE_CHECKING:
+    from .app import Notifications
 
 
 @strawberry.type
@@ -57,8 +61,8 @@ class Mutation:
 
 
 def _broker(info: Info) -> Broker:
-    broker: Broker = info.context.state.extras["broker"]
-    return broker
+    services: Notifications = info.context.state.services
+    return services.broker
 
 
 @strawberry.type

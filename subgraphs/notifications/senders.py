@@ -16,8 +16,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from subgraphs.common.internal import InternalClient, RemoteUnavailable
-
-from .settings import NotifySettings
+from subgraphs.common.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ class LogSender:
 class SmtpSender:
     """Email through an SMTP relay; the blocking `smtplib` runs in a worker thread."""
 
-    def __init__(self, conf: NotifySettings, resolve: AddressResolver) -> None:
+    def __init__(self, conf: Settings, resolve: AddressResolver) -> None:
         self.conf, self.resolve = conf, resolve
 
     async def send(self, message: Message) -> None:

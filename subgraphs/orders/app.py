@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -9,7 +12,7 @@ from starlette.routing import Route
 from subgraphs.common.ids import parse_id
 from subgraphs.common.app import create_app
 from subgraphs.common.context import AppState
-from subgraphs.common.events import Relay, too_early
+from subgraphs.common.events import Subscribers, too_early
 from subgraphs.common.internal import InternalClient, Reply, internal
 from subgraphs.common.settings import Settings
 
@@ -21,7 +24,7 @@ from .saga import Saga
 from .schema import schema
 
 #: Who hears about order status changes.
-ROUTES: dict[str, tuple[str, ...]] = {"order.status_changed": ("notifications",)}
+SUBSCRIBERS: Subscribers = {"order.status_changed": ("notifications",)}
 
 
 async def events(state: AppState, body: dict[str, object]) -> Reply:
@@ -35,35 +38,41 @@ async def events(state: AppState, body: dict[str, object]) -> Reply:
     return Reply(200, {"handled": True})
 
 
+@dataclass(frozen=True)
+class Orders:
+    """What orders holds for its lifetime: the calls to other subgraphs and the saga runner."""
+
+    client: InternalClient
+    remote: Remote
+    runner: Runner
+
+
 def build(settings: Settings | None = None, *, remote: Remote | None = None, background: bool = True) -> Starlette:
     """`remote` replaces the HTTP calls (tests); `background=False` leaves recovery and the relay off."""
 
-    async def start(state: AppState) -> None:
-        client = InternalClient(state.settings)
-        state.extras["client"] = client
-        state.extras["remote"] = remote or HttpRemote(client)
-        saga = Saga(state.db, state.extras["remote"], deadline=state.settings.saga_deadline)
-        runner = Runner(saga, interval=state.settings.saga_recovery_interval, concurrency=state.settings.db_pool_size)
-        state.extras["runner"] = runner
-        if background:
-            runner.run_forever()
-            relay = Relay(state, OutboxEvent, ROUTES)
-            state.extras["relay"] = relay
-            await relay.start()
-
-    async def stop(state: AppState) -> None:
-        await state.extras["runner"].stop()
-        if relay := state.extras.get("relay"):
-            await relay.stop()
-        await state.extras["client"].aclose()
+    @contextlib.asynccontextmanager
+    async def services(state: AppState[Orders]) -> AsyncIterator[Orders]:
+        conf = state.settings
+        client = InternalClient(conf)
+        calls = remote or HttpRemote(client)
+        runner = Runner(Saga(state.db, calls, deadline=conf.saga_deadline), interval=conf.saga_recovery_interval, concurrency=conf.db_pool_size)
+        try:
+            if background:
+                runner.run_forever()
+            yield Orders(client=client, remote=calls, runner=runner)
+        finally:
+            await runner.stop()
+            await client.aclose()
 
     return create_app(
         "orders",
         schema,
         settings=settings,
         routes=[Route("/internal/events", internal(events), methods=["POST"])],
-        on_startup=[start],
-        on_shutdown=[stop],
+        services=services,
+        outbox=OutboxEvent,
+        subscribers=SUBSCRIBERS,
+        background=background,
     )
 
 

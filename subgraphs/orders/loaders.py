@@ -3,52 +3,36 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
+
+from subgraphs.common.loaders import Loader, all_per_key, one_per_key
 
 from .models import Order, OrderItem, OrderStatusChange
 
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
 
-
-class OrderLoader(DataLoader[uuid.UUID, Order | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class OrderLoader(Loader[uuid.UUID, Order | None]):
+    """Orders by id."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Order | None]:
         async with self.db() as session:
-            rows = {o.id: o for o in await session.scalars(select(Order).where(Order.id.in_(keys)))}
-        return [rows.get(k) for k in keys]
+            return one_per_key(keys, await session.scalars(select(Order).where(Order.id.in_(keys))), by=lambda o: o.id)
 
 
-class ItemsLoader(DataLoader[uuid.UUID, list[OrderItem]]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class ItemsLoader(Loader[uuid.UUID, list[OrderItem]]):
+    """Each order's lines, by product name."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[OrderItem]]:
-        grouped: dict[uuid.UUID, list[OrderItem]] = defaultdict(list)
+        query = select(OrderItem).where(OrderItem.order_id.in_(keys)).order_by(OrderItem.product_name)
         async with self.db() as session:
-            for row in await session.scalars(select(OrderItem).where(OrderItem.order_id.in_(keys)).order_by(OrderItem.product_name)):
-                grouped[row.order_id].append(row)
-        return [grouped[k] for k in keys]
+            return all_per_key(keys, await session.scalars(query), by=lambda row: row.order_id)
 
 
-class HistoryLoader(DataLoader[uuid.UUID, list[OrderStatusChange]]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class HistoryLoader(Loader[uuid.UUID, list[OrderStatusChange]]):
+    """Each order's status changes, oldest first."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[OrderStatusChange]]:
-        grouped: dict[uuid.UUID, list[OrderStatusChange]] = defaultdict(list)
+        query = select(OrderStatusChange).where(OrderStatusChange.order_id.in_(keys)).order_by(OrderStatusChange.id)
         async with self.db() as session:
-            query = select(OrderStatusChange).where(OrderStatusChange.order_id.in_(keys)).order_by(OrderStatusChange.id)
-            for row in await session.scalars(query):
-                grouped[row.order_id].append(row)
-        return [grouped[k] for k in keys]
+            return all_per_key(keys, await session.scalars(query), by=lambda row: row.order_id)

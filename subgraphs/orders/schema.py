@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import UNSET
@@ -17,18 +18,24 @@ from subgraphs.common.schema import make_schema
 
 from . import cart, service
 from .remote import Remote, RemoteUnavailable
-from .runner import Runner
 from .states import OrderStatus
 from .types import (
     Cart, CartPayload, Order, OrderFilter, OrderPayload, PlaceOrderInput, PlaceOrderPayload, User, order_page,
 )
 
+if TYPE_CHECKING:
+    from .app import Orders
+
 UNAVAILABLE = UserError(code=ErrorCode.INTERNAL, message="The store cannot reach a service right now; try again shortly.")
 
 
+def _services(info: Info) -> Orders:
+    services: Orders = info.context.state.services
+    return services
+
+
 def _remote(info: Info) -> Remote:
-    remote: Remote = info.context.state.extras["remote"]
-    return remote
+    return _services(info).remote
 
 
 async def _cart(info: Info) -> Cart:
@@ -108,7 +115,7 @@ class Mutation:
     )
     async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload:
         state, user = info.context.state, info.context.principal.user_id
-        runner: Runner = state.extras["runner"]
+        runner = _services(info).runner
         try:
             order = await service.place_order(state.db, _remote(info), user_id=user, currency=state.settings.currency, input=input)
         except DomainError as error:
@@ -132,8 +139,7 @@ class Mutation:
             await service.begin_cancel(state.db, _remote(info), row)
         except DomainError as error:
             return OrderPayload(order=Order.from_row(row), errors=[error.as_user_error()])
-        runner: Runner = state.extras["runner"]
-        await runner.wait(row.id, state.settings.place_order_wait)
+        await _services(info).runner.wait(row.id, state.settings.place_order_wait)
         fresh = await service.get_order(state.db, row.id)
         assert fresh is not None
         return OrderPayload(order=Order.from_row(fresh))

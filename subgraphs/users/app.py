@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,20 +27,28 @@ from .schema import schema
 from .tokens import TokenSigner
 
 
-async def _start(state: AppState) -> None:
+@dataclass(frozen=True)
+class Users:
+    """What users holds for its lifetime: the token signer and the external sign-in providers."""
+
+    signer: TokenSigner
+    providers: Providers
+
+
+@contextlib.asynccontextmanager
+async def _services(state: AppState[Users]) -> AsyncIterator[Users]:
     signer = TokenSigner.from_settings(state.settings)
-    state.extras["signer"] = signer
-    state.extras["providers"] = Providers.from_settings(state.settings)
     # Users verifies its own tokens with its own key: no HTTP round trip to itself.
     state.verifier = TokenVerifier(KeySource(public_key=signer.public_key), issuer=signer.issuer, audience=signer.audience)
+    yield Users(signer=signer, providers=Providers.from_settings(state.settings))
 
 
-async def _session_alive(state: AppState, principal: Principal) -> Principal | None:
+async def _session_alive(state: AppState[Users], principal: Principal) -> Principal | None:
     """Users' own fields refuse a token at once after logout, not only when it expires."""
     return principal if await sessions.is_active(state.db, principal.session_id) else None
 
 
-def _own_revocations(state: AppState) -> Fetch:
+def _own_revocations(state: AppState[Users]) -> Fetch:
     """Users catches up from its own tables, not over HTTP to itself."""
 
     async def fetch(since: datetime | None) -> RevocationsReply:
@@ -68,7 +79,7 @@ async def account(state: AppState, body: dict[str, Any]) -> Reply:
 
 
 async def jwks(request: Request) -> JSONResponse:
-    signer: TokenSigner = request.app.state.shop.extras["signer"]
+    signer: TokenSigner = request.app.state.shop.services.signer
     return JSONResponse(signer.jwks(), headers={"Cache-Control": "public, max-age=300"})
 
 
@@ -82,7 +93,7 @@ def build(settings: Settings | None = None) -> Starlette:
             Route("/internal/users/{id}", internal(account), methods=["GET"]),
             Route("/internal/revocations", internal(revocations), methods=["GET"]),
         ],
-        on_startup=[_start],
+        services=_services,
         # Users reads the session itself on each request (the logout's own replica refuses at once);
         # the revocation feed every subgraph keeps is checked first all the same.
         authenticate=_session_alive,

@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from aiodataloader import DataLoader
 from sqlalchemy import select
+
+from subgraphs.common.loaders import Loader, all_per_key, one_per_key
 
 from .models import ExternalIdentity, User
 
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
 
-
-class UserLoader(DataLoader[uuid.UUID, User | None]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class UserLoader(Loader[uuid.UUID, User | None]):
+    """Accounts by id."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[User | None]:
         async with self.db() as session:
-            rows = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(keys)))}
-        return [rows.get(k) for k in keys]
+            return one_per_key(keys, await session.scalars(select(User).where(User.id.in_(keys))), by=lambda u: u.id)
 
 
-class IdentitiesLoader(DataLoader[uuid.UUID, list[ExternalIdentity]]):
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
+class IdentitiesLoader(Loader[uuid.UUID, list[ExternalIdentity]]):
+    """Each account's linked external identities, oldest link first."""
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[list[ExternalIdentity]]:
-        grouped: dict[uuid.UUID, list[ExternalIdentity]] = defaultdict(list)
+        query = select(ExternalIdentity).where(ExternalIdentity.user_id.in_(keys)).order_by(ExternalIdentity.linked_at)
         async with self.db() as session:
-            query = select(ExternalIdentity).where(ExternalIdentity.user_id.in_(keys)).order_by(ExternalIdentity.linked_at)
-            for row in await session.scalars(query):
-                grouped[row.user_id].append(row)
-        return [grouped[k] for k in keys]
+            return all_per_key(keys, await session.scalars(query), by=lambda row: row.user_id)

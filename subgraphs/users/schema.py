@@ -15,7 +15,6 @@ from subgraphs.common.schema import make_schema
 
 from . import service, sessions
 from .loaders import UserLoader
-from .tokens import TokenSigner
 from .types import (
     AuthPayload,
     AuthProvider,
@@ -29,8 +28,13 @@ from .types import (
 from subgraphs.common.ids import parse_id
 
 if TYPE_CHECKING:
-    from .external import Providers
+    from .app import Users
     from .models import User as UserRow
+
+
+def _services(info: Info) -> Users:
+    services: Users = info.context.state.services
+    return services
 
 
 async def _signed_in(info: Info, user: UserRow) -> AuthPayload:
@@ -39,8 +43,7 @@ async def _signed_in(info: Info, user: UserRow) -> AuthPayload:
 
 
 def _payload(info: Info, opened: sessions.Opened) -> AuthPayload:
-    signer: TokenSigner = info.context.state.extras["signer"]
-    issued = signer.issue(opened.user.id, list(opened.user.roles), opened.session_id)
+    issued = _services(info).signer.issue(opened.user.id, list(opened.user.roles), opened.session_id)
     info.context.signed_in = opened.user.id
     return AuthPayload(
         access_token=issued.token,
@@ -62,7 +65,7 @@ class Query:
 
     @strawberry.field(description="External sign-in providers configured for this store.")
     def auth_providers(self, info: Info) -> list[AuthProvider]:
-        providers: Providers = info.context.state.extras["providers"]
+        providers = _services(info).providers
         return [AuthProvider(id=p.id, name=p.name) for p in providers.by_id.values()]
 
     @strawberry.field(description="Any account by id (ADMIN).", permission_classes=[IsAdmin])
@@ -99,7 +102,7 @@ class Mutation:
 
     @strawberry.mutation(description="Begins signing in with an external provider (see `authProviders`): returns where to send the browser.")
     async def start_external_login(self, info: Info, provider: str, redirect_uri: str) -> StartExternalLoginPayload:
-        providers: Providers = info.context.state.extras["providers"]
+        providers = _services(info).providers
         try:
             url, state = await service.start_external_login(info.context.db, info.context.settings, providers, provider, redirect_uri)
         except DomainError as error:
@@ -111,7 +114,7 @@ class Mutation:
         "an existing one with the same provider-verified email (now linked), or a new one."
     )
     async def complete_external_login(self, info: Info, state: str, code: str) -> AuthPayload:
-        providers: Providers = info.context.state.extras["providers"]
+        providers = _services(info).providers
         try:
             user = await service.complete_external_login(info.context.db, providers, state, code)
         except DomainError as error:

@@ -6,30 +6,23 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from aiodataloader import DataLoader
 from sqlalchemy import ARRAY, cast, select, true, tuple_
 from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import func
 
+from subgraphs.common.loaders import Loader
+
 from .models import Transaction, Wallet
 from .service import ensure_wallets
-
-if TYPE_CHECKING:
-    from subgraphs.common.context import Context
 
 #: A page of one wallet's history: (wallet id, rows to fetch, the (created_at, id) to start after).
 PageKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None]
 
 
-class WalletByUserLoader(DataLoader[uuid.UUID, Wallet]):
+class WalletByUserLoader(Loader[uuid.UUID, Wallet]):
     """Accounts' wallets, created on first touch (see `service.ensure_wallets`)."""
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[uuid.UUID]) -> list[Wallet]:
         async with self.db.begin() as session:
@@ -38,16 +31,12 @@ class WalletByUserLoader(DataLoader[uuid.UUID, Wallet]):
         return [rows[k] for k in keys]
 
 
-class TransactionPageLoader(DataLoader[PageKey, list[Transaction]]):
+class TransactionPageLoader(Loader[PageKey, list[Transaction]]):
     """Pages of wallets' histories, newest first, by keyset on (created_at, id).
 
     Keys asking the same page size and position share one statement: a LATERAL subquery per
     wallet, so each wallet's page is an index range scan with a LIMIT, never a scan of its history.
     """
-
-    def __init__(self, context: Context) -> None:
-        super().__init__()
-        self.db = context.db
 
     async def batch_load_fn(self, keys: Sequence[PageKey]) -> list[list[Transaction]]:
         groups: dict[tuple[int, tuple[datetime, uuid.UUID] | None], list[uuid.UUID]] = defaultdict(list)

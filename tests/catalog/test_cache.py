@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from subgraphs.catalog.app import build
-from subgraphs.catalog.cache import KEY, ResponseCache
+from subgraphs.catalog.cache import ResponseCache
 from subgraphs.common.settings import Settings
 from tests.conftest import GraphQLClient, eventually, serve, unique
 
@@ -20,7 +20,7 @@ CREATE_CATEGORY = "mutation($n: String!, $s: String!) { createCategory(input: {n
 
 
 def cache_of(app: Starlette) -> ResponseCache:
-    cache: ResponseCache = app.state.shop.extras[KEY]
+    cache: ResponseCache = app.state.shop.services.cache
     return cache
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from subgraphs.catalog.app import build
-from subgraphs.catalog.categories import KEY, CategoryMap
+from subgraphs.catalog.categories import CategoryMap
 from subgraphs.common.settings import Settings
 from tests.catalog.support import make_category, make_product
 from tests.catalog.test_cache import eventually
@@ -22,7 +22,8 @@ SHELF = "query($c: ID) { products(first: 5, filter: {categoryId: $c}) { edges { 
 
 
 def map_of(app: Starlette) -> CategoryMap:
-    categories: CategoryMap = app.state.shop.extras[KEY]
+    categories = app.state.shop.services.categories
+    assert isinstance(categories, CategoryMap)
     return categories
 
 

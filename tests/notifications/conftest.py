@@ -8,7 +8,6 @@ from starlette.applications import Starlette
 
 from subgraphs.common.settings import Settings
 from subgraphs.notifications.app import build
-from subgraphs.notifications.settings import NotifySettings
 from tests.conftest import GraphQLClient, serve
 from tests.notifications.support import Events, RecordingSender
 
@@ -27,7 +26,7 @@ def sender() -> RecordingSender:
 @pytest.fixture(scope="session")
 def notifications_app(notifications_settings: Settings, sender: RecordingSender) -> Starlette:
     """The subgraph with a recording provider and no retry loop (tests drive retries themselves)."""
-    return build(notifications_settings, notify=NotifySettings(), sender=sender, background=False)
+    return build(notifications_settings, sender=sender, background=False)
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ async def test_a_replayed_event_creates_nothing(
     async with db() as session:
         count = await session.scalar(select(func.count()).where(Notification.user_id == user_id))
     assert count == 1
-    await notifications_app.state.shop.extras["dispatcher"].idle()
+    await notifications_app.state.shop.services.dispatcher.idle()
     assert len(sender.to(user_id)) == 1
 
 
@@ -68,14 +68,14 @@ async def test_wallet_events_make_wallet_notifications(events: Events, user) -> 
 async def test_each_notification_is_sent_once_after_the_commit(events: Events, user, notifications_app: Starlette, sender: RecordingSender, db) -> None:
     user_id, _client = user
     reply = await events.post(order_event(user_id, status="SHIPPED"))
-    await notifications_app.state.shop.extras["dispatcher"].idle()
+    await notifications_app.state.shop.services.dispatcher.idle()
     (message,) = sender.to(user_id)
     assert message.subject.endswith(": shipped")
     async with db() as session:
         row = await session.get(Notification, uuid.UUID(reply.json()["notification_id"]))
     assert row.sent_at is not None and row.send_attempts == 1 and row.send_error is None
     # The retry loop finds nothing to do for a sent notification.
-    assert await notifications_app.state.shop.extras["dispatcher"].send(row.id) is False
+    assert await notifications_app.state.shop.services.dispatcher.send(row.id) is False
     assert len(sender.to(user_id)) == 1
 
 

@@ -19,7 +19,6 @@ from subgraphs.notifications.app import build
 from subgraphs.notifications.dispatch import Dispatcher
 from subgraphs.notifications.models import Notification
 from subgraphs.notifications.senders import SmtpSender, UsersDirectory
-from subgraphs.notifications.settings import NotifySettings
 from tests.conftest import serve
 from tests.notifications.support import Events, free_port, order_event
 
@@ -72,10 +71,12 @@ class Addresses:
 @contextlib.asynccontextmanager
 async def mailing_app(settings: Settings, port: int, addresses: Addresses, **conf: Any) -> AsyncIterator[tuple[Events, Dispatcher]]:
     """The subgraph mailing through 127.0.0.1:`port`, retries driven by the test (no background loop)."""
-    notify = NotifySettings(notify_provider="smtp", smtp_host="127.0.0.1", smtp_port=port, smtp_from="shop@example.com", smtp_timeout=5, **conf)
-    app = build(settings, notify=notify, sender=SmtpSender(notify, addresses.email_of), background=False)
+    mailing = settings.model_copy(
+        update={"notify_provider": "smtp", "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_from": "shop@example.com", "smtp_timeout": 5, **conf}
+    )
+    app = build(mailing, sender=SmtpSender(mailing, addresses.email_of), background=False)
     async with serve(app) as http:
-        yield Events(http, settings.resolved_service_token()), app.state.shop.extras["dispatcher"]
+        yield Events(http, settings.resolved_service_token()), app.state.shop.services.dispatcher
 
 
 async def row(db: Db, notification_id: str) -> Notification:
@@ -177,12 +178,12 @@ async def test_the_users_directory_reads_the_email_from_users_internal_route(not
 
 
 async def test_the_smtp_provider_is_chosen_by_settings(notifications_settings: Settings) -> None:
-    app = build(notifications_settings, notify=NotifySettings(notify_provider="smtp"), background=False)
+    app = build(notifications_settings.model_copy(update={"notify_provider": "smtp"}), background=False)
     async with serve(app):
-        dispatcher: Dispatcher = app.state.shop.extras["dispatcher"]
+        dispatcher: Dispatcher = app.state.shop.services.dispatcher
         assert isinstance(dispatcher.sender, SmtpSender)
 
 
 def test_log_is_the_default_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SHOP_NOTIFY_PROVIDER", raising=False)
-    assert NotifySettings().notify_provider == "log"
+    assert Settings().notify_provider == "log"

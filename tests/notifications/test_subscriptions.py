@@ -20,7 +20,6 @@ from subgraphs.common.settings import Settings
 from subgraphs.notifications import service
 from subgraphs.notifications.app import build
 from subgraphs.notifications.broker import Broker
-from subgraphs.notifications.settings import NotifySettings
 from tests.notifications.support import (
     Events,
     RecordingSender,
@@ -43,7 +42,7 @@ class Live:
 
     @property
     def broker(self) -> Broker:
-        broker: Broker = self.app.state.shop.extras["broker"]
+        broker: Broker = self.app.state.shop.services.broker
         return broker
 
     async def subscribers(self, count: int) -> None:
@@ -57,7 +56,7 @@ class Live:
 
 @pytest.fixture(scope="module")
 async def live(notifications_settings: Settings) -> AsyncIterator[Live]:
-    app = build(notifications_settings, notify=NotifySettings(), sender=RecordingSender(), background=False)
+    app = build(notifications_settings, sender=RecordingSender(), background=False)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
@@ -67,7 +66,7 @@ async def live(notifications_settings: Settings) -> AsyncIterator[Live]:
                 break
             await asyncio.sleep(0.01)
         assert server.started, "uvicorn did not start"
-        await asyncio.wait_for(app.state.shop.extras["broker"].listening.wait(), 5)
+        await asyncio.wait_for(app.state.shop.services.broker.listening.wait(), 5)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             yield Live(app, port, Events(http, notifications_settings.resolved_service_token()))
     finally:

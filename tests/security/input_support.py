@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from subgraphs.common.settings import Settings
-from subgraphs.notifications.settings import NotifySettings
 from tests.conftest import GraphQLClient, serve, unique
 from tests.notifications.support import RecordingSender
 from tests.orders.fakes import FakeRemote
@@ -91,10 +90,10 @@ async def subgraphs(migrated: Settings, token_for: Callable[..., str]) -> AsyncI
     apps = {
         "users": users(settings),
         "catalog": catalog(settings),
-        "wallet": wallet(settings, relay=False),
+        "wallet": wallet(settings, background=False),
         "orders": orders(settings.model_copy(update={"place_order_wait": 5.0}), remote=remote, background=False),
-        "delivery": delivery(settings, relay=False),
-        "notifications": notifications(settings, notify=NotifySettings(), sender=RecordingSender(), background=False),
+        "delivery": delivery(settings, background=False),
+        "notifications": notifications(settings, sender=RecordingSender(), background=False),
     }
     async with AsyncExitStack() as stack:
         clients = {name: GraphQLClient(await stack.enter_async_context(serve(app))) for name, app in apps.items()}

@@ -13,7 +13,7 @@ import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from shop import SUBGRAPHS
+from subgraphs import SUBGRAPHS
 from shop.stack import Stack
 from tests.conftest import GraphQLClient, unique
 

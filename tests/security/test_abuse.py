@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from shop.stack import ROUTER, Stack, child_env
+from subgraphs import SUBGRAPHS
 from subgraphs.common.clients import resolve
 from subgraphs.common.db import async_url
 from subgraphs.common.settings import Settings
@@ -37,7 +38,6 @@ mutation($email: String!) {
 }
 """
 INTROSPECTION = "{ __schema { queryType { name } } }"
-SUBGRAPHS = ("users", "catalog", "wallet", "orders", "delivery", "notifications")
 
 
 _serial = itertools.count(1)

@@ -17,13 +17,13 @@ import pytest
 from graphql import NonNullTypeNode, ObjectTypeDefinitionNode, UnionTypeDefinitionNode, parse
 
 from shop.stack import Stack
+from subgraphs import SUBGRAPHS
 from subgraphs.common.settings import ROOT
 from tests.conftest import GraphQLClient, unique
 from tests.e2e.test_accounts import sign_up
 from tests.e2e.test_checkout import ADDRESS, customer
 from tests.e2e.test_showcase import new_category, new_product
 
-SUBGRAPHS = ("users", "catalog", "wallet", "orders", "delivery", "notifications")
 ENTITIES = "query($r: [_Any!]!) { _entities(representations: $r) { ... on %s { %s } } }"
 VIEWERS = ("owner", "other", "admin", "anonymous")
 

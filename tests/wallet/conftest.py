@@ -25,7 +25,7 @@ SIGN = {"TOP_UP": 1, "REFUND": 1, "PAYMENT": -1}
 @pytest.fixture(scope="session")
 async def wallet_http(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The wallet app in-process, its lifespan run."""
-    async with serve(build(settings, relay=False)) as http:
+    async with serve(build(settings, background=False)) as http:
         yield http
 
 

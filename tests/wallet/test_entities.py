@@ -60,7 +60,7 @@ async def test_many_users_cost_one_batch(settings: Settings, token_for: Callable
     ids = [uuid.uuid4() for _ in range(5)]
     reps = ", ".join(f'{{__typename: "User", id: "{i}"}}' for i in ids)
     query = f"{{ _entities(representations: [{reps}]) {{ ... on User {{ id wallet {{ balance {{ amount }} transactions {{ edges {{ cursor }} }} }} }} }} }}"
-    app = build(settings, relay=False)
+    app = build(settings, background=False)
     async with serve(app) as http:
         with statements(app_engine(app)) as sent:
             data = await GraphQLClient(http, token=token_for(uuid.uuid4(), "ADMIN")).data(query)

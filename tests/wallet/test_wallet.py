@@ -146,7 +146,7 @@ async def test_invalid_top_ups_change_nothing(customer: Customer, amount: str, k
 
 async def test_the_largest_top_up_is_a_setting(settings: Settings, token_for: Callable[..., str]) -> None:
     limited = settings.model_copy(update={"wallet_max_top_up": Decimal("50")})
-    async with serve(build(limited, relay=False)) as http:
+    async with serve(build(limited, background=False)) as http:
         client = GraphQLClient(http, token=token_for(uuid.uuid4()))
         assert (await top_up(client, "50"))["errors"] == []
         over = await top_up(client, "50.01")

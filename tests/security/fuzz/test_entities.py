@@ -14,7 +14,7 @@ import graphql
 import httpx
 from hypothesis import strategies as st
 
-from shop import SUBGRAPHS
+from subgraphs import SUBGRAPHS
 from shop.stack import Stack
 from subgraphs.common.settings import Settings
 from tests.conftest import GraphQLClient

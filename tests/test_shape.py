@@ -1,0 +1,68 @@
+"""Every subgraph has one shape, the list of them is one, and the kernel depends on nothing above it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from shop import manifests
+from subgraphs import SUBGRAPHS
+from subgraphs.common.settings import ROOT
+
+PACKAGES = ROOT / "subgraphs"
+#: What each subgraph package holds (see README, "The pieces").
+FILES = ("app.py", "schema.py", "types.py", "models.py", "service.py", "loaders.py", "schema.graphql", "migrations/env.py")
+#: Where a subgraph goes without one of them, and why.
+EXCEPT = {("notifications", "loaders.py"): "it answers pages of one user's history; nothing is loaded by key"}
+
+
+def test_the_list_names_every_subgraph_package() -> None:
+    packages = {path.parent.name for path in PACKAGES.glob("*/__init__.py")} - {"common"}
+    assert sorted(packages) == sorted(SUBGRAPHS)
+
+
+@pytest.mark.parametrize("name", SUBGRAPHS)
+def test_every_subgraph_has_the_same_files(name: str) -> None:
+    missing = [file for file in FILES if not (PACKAGES / name / file).exists() and (name, file) not in EXCEPT]
+    assert missing == []
+    # Settings are read once, in the kernel: a subgraph adds its fields to subgraphs/common/settings.py.
+    assert not (PACKAGES / name / "settings.py").exists()
+
+
+def test_generated_files_follow_the_list() -> None:
+    """supergraph.yaml and the subgraph blocks of compose.yaml and router.yaml are what `python -m shop.manifests` writes."""
+    for path, text in manifests.expected().items():
+        assert path.read_text() == text, f"{path.name} drifted from subgraphs.SUBGRAPHS: python -m shop.manifests"
+
+
+def imported(path: Path) -> set[str]:
+    """The top-level packages a module imports (relative imports stay inside and are left out)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_no_subgraph_imports_the_runner_above_it() -> None:
+    """`shop` runs the subgraphs; the kernel and the subgraphs never import it (the list lives in `subgraphs`)."""
+    offenders = [str(path.relative_to(ROOT)) for path in sorted(PACKAGES.rglob("*.py")) if "shop" in imported(path)]
+    assert offenders == []
+
+
+def test_a_subgraph_imports_no_other_subgraph() -> None:
+    """Subgraphs meet only through the kernel, internal calls and events."""
+    offenders = []
+    for name in SUBGRAPHS:
+        for path in sorted((PACKAGES / name).rglob("*.py")):
+            source = ast.parse(path.read_text(), str(path))
+            for node in ast.walk(source):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("subgraphs."):
+                    other = (node.module or "").split(".")[1]
+                    if other not in (name, "common"):
+                        offenders.append(f"{path.relative_to(ROOT)} imports subgraphs.{other}")
+    assert offenders == []
