@@ -78,7 +78,8 @@ class ResponseCache:
     async def start(self, *, wait: float = 5.0) -> None:
         self._task = asyncio.create_task(self._listen(), name="showcase-cache-listen")
         with contextlib.suppress(TimeoutError):  # without the database yet: serve uncached meanwhile
-            await asyncio.wait_for(self._ready.wait(), wait)
+            async with asyncio.timeout(wait):
+                await self._ready.wait()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -102,7 +103,8 @@ class ResponseCache:
                 self._ready.set()
                 while True:  # a silent dead connection shows as a failed heartbeat
                     await asyncio.sleep(HEARTBEAT)
-                    await asyncio.wait_for(connection.fetchval("SELECT 1"), HEARTBEAT)
+                    async with asyncio.timeout(HEARTBEAT):
+                        await connection.fetchval("SELECT 1")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -111,7 +113,8 @@ class ResponseCache:
                 self._lost()
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):
-                        await asyncio.wait_for(connection.close(), 1.0)
+                        async with asyncio.timeout(1.0):
+                            await connection.close()
             await asyncio.sleep(HEARTBEAT)
 
 

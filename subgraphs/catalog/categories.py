@@ -46,7 +46,8 @@ class CategoryMap:
     async def start(self, *, wait: float = 5.0) -> None:
         self._task = asyncio.create_task(self._listen(), name="category-map-listen")
         with contextlib.suppress(TimeoutError):  # without the database yet: the DataLoader answers meanwhile
-            await asyncio.wait_for(self._ready.wait(), wait)
+            async with asyncio.timeout(wait):
+                await self._ready.wait()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -86,12 +87,14 @@ class CategoryMap:
                 self._ready.set()
                 while True:  # a silent dead connection shows as a failed heartbeat
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(changed.wait(), HEARTBEAT)
+                        async with asyncio.timeout(HEARTBEAT):
+                            await changed.wait()
                     if changed.is_set() or not loaded:
                         changed.clear()
                         loaded = await self._read(connection, self.generation, every=not loaded) or loaded
                     else:
-                        await asyncio.wait_for(connection.fetchval("SELECT 1"), HEARTBEAT)
+                        async with asyncio.timeout(HEARTBEAT):
+                            await connection.fetchval("SELECT 1")
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -100,5 +103,6 @@ class CategoryMap:
                 self._stale()
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):
-                        await asyncio.wait_for(connection.close(), 1.0)
+                        async with asyncio.timeout(1.0):
+                            await connection.close()
             await asyncio.sleep(HEARTBEAT)

@@ -199,7 +199,8 @@ class RevocationFeed:
                 log.warning("cannot catch up on revocations: %s", exc)
                 delay = min(self.poll_interval, 1.0)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self._woken.wait()
             self._woken.clear()
 
     async def _listen(self) -> None:
@@ -213,7 +214,8 @@ class RevocationFeed:
                 self._woken.set()  # catch up on what was revoked while nobody listened
                 while True:  # a dead connection (even a silent one) shows as a failed heartbeat
                     await asyncio.sleep(self.poll_interval)
-                    await asyncio.wait_for(connection.fetchval("SELECT 1"), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await connection.fetchval("SELECT 1")
                     self._listen_alive_at = time.monotonic()
             except asyncio.CancelledError:
                 raise
@@ -224,7 +226,8 @@ class RevocationFeed:
                 self._gap_free = False
                 if connection is not None and not connection.is_closed():
                     with contextlib.suppress(Exception):
-                        await asyncio.wait_for(connection.close(), 1.0)
+                        async with asyncio.timeout(1.0):
+                            await connection.close()
             await asyncio.sleep(min(self.poll_interval, 1.0))
 
 
