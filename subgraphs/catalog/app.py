@@ -12,7 +12,7 @@ from subgraphs.common.db import connect_raw
 from subgraphs.common.settings import Settings
 
 from .cache import KEY, CachedReads, ResponseCache
-from .internal import routes
+from .internal import ROUTES
 from .schema import schema
 
 
@@ -32,7 +32,7 @@ async def stop_cache(state: AppState) -> None:
 
 def build(settings: Settings | None = None) -> Starlette:
     """The app: GraphQL plus the saga's internal routes; settings are read at startup unless given."""
-    app = create_app("catalog", schema, settings=settings, routes=routes, on_startup=[start_cache], on_shutdown=[stop_cache])
+    app = create_app("catalog", schema, settings=settings, routes=ROUTES, on_startup=[start_cache], on_shutdown=[stop_cache])
     app.add_middleware(CachedReads)  # outermost: a hit costs no more than this
     return app
 

@@ -9,7 +9,7 @@ from subgraphs.common.context import AppState
 from subgraphs.common.events import Relay
 from subgraphs.common.settings import Settings
 
-from .internal import routes
+from .internal import ROUTES as INTERNAL_ROUTES
 from .models import OutboxEvent
 from .schema import schema
 
@@ -30,7 +30,7 @@ async def _stop(state: AppState) -> None:
 def build(settings: Settings | None = None, *, relay: bool = True) -> Starlette:
     """The app: GraphQL plus the saga's internal routes; settings are read at startup unless given."""
     hooks = {"on_startup": [_start], "on_shutdown": [_stop]} if relay else {}
-    return create_app("wallet", schema, settings=settings, routes=routes, **hooks)
+    return create_app("wallet", schema, settings=settings, routes=INTERNAL_ROUTES, **hooks)
 
 
 app = build()
