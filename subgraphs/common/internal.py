@@ -37,7 +37,7 @@ SERVICE_HEADER = "X-Service-Token"
 
 @dataclass(frozen=True)
 class Reply:
-    """An internal answer: 200 for done (or already done), 409 for a business refusal with `error`."""
+    """An internal answer: 200 for done (or already done), else a refusal with `error` (its status: `contract.STATUS`)."""
 
     status: int
     body: dict[str, Any] = field(default_factory=dict)
