@@ -21,7 +21,6 @@ import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 from playwright.async_api import Browser, async_playwright

@@ -91,7 +91,7 @@ async def sorts(db: Any, common: list[str], deep: tuple[int, ...] = (5, 20)) -> 
         for sort in SORTS:
             ours[sort] += await _timed([lambda q=q, s=sort: page(q, s)])
     n = len(common)
-    print(f"\n| line (distinct requests, serial) | ours ms | naive ms | ratio |\n|---|---:|---:|---:|")
+    print("\n| line (distinct requests, serial) | ours ms | naive ms | ratio |\n|---|---:|---:|---:|")
     for sort in SORTS:
         line = f"common word, {sort} vs ts_rank ({n} words)"
         print(f"| {line} | {ours[sort] / n * 1000:.1f} | {naive_ranked / n * 1000:.1f} | {naive_ranked / ours[sort]:.1f}x |")
@@ -163,7 +163,7 @@ async def main(url: str, per_kind: int, recall: bool = True) -> None:
     speed = rng.sample(samples, min(60, len(samples)))
     ours = await _timed([lambda q=q: page(q) for q in speed])
     theirs = await _timed([lambda q=q: naive(NAIVE_TRIGRAM, q) for q in speed])
-    print(f"\n| line (distinct requests, serial) | ours ms | naive ms | ratio |\n|---|---:|---:|---:|")
+    print("\n| line (distinct requests, serial) | ours ms | naive ms | ratio |\n|---|---:|---:|---:|")
     print(f"| typo search vs trigram ({len(speed)}) | {ours / len(speed) * 1000:.1f} | {theirs / len(speed) * 1000:.1f} | {theirs / ours:.1f}x |")
 
     await sorts(db, words[:20])

@@ -16,7 +16,7 @@ from subgraphs.common.settings import Settings
 
 from .cache import CachedReads, ResponseCache
 from .categories import CategoryMap
-from .internal import routes
+from .internal import ROUTES
 from .schema import schema
 
 
@@ -51,7 +51,7 @@ async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
 def build(settings: Settings | None = None) -> Starlette:
     """The app: GraphQL plus the saga's internal routes; settings are read at startup unless given."""
     app = create_app(
-        "catalog", schema, settings=settings, routes=routes, services=_services, pool=lambda conf: (conf.catalog_pool_size, 0)
+        "catalog", schema, settings=settings, routes=ROUTES, services=_services, pool=lambda conf: (conf.catalog_pool_size, 0)
     )
     app.add_middleware(CachedReads)  # outermost: a hit costs no more than this
     return app

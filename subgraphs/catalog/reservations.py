@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import any_, bindparam, func, select, update
@@ -29,6 +27,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from subgraphs.common.contract import PricedLine, RefusalCode, Refused
 
 from .models import Product, Reservation, ReservationLine, ReservationState
 from .search import reading
@@ -39,24 +39,6 @@ R = Reservation.__table__
 L = ReservationLine.__table__
 
 RESERVED, COMMITTED, RELEASED = ReservationState.RESERVED, ReservationState.COMMITTED, ReservationState.RELEASED
-
-
-class Refused(Exception):
-    """Understood and declined: `code` is the internal reply's `error`; nothing was changed."""
-
-    def __init__(self, code: str, message: str, product_id: uuid.UUID | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.product_id = code, message, product_id
-
-
-@dataclass(frozen=True)
-class PricedLine:
-    """A reserved line with the name and unit price it was reserved at."""
-
-    product_id: uuid.UUID
-    quantity: int
-    name: str
-    unit_price: Decimal
 
 
 _IDS = bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))
@@ -113,10 +95,10 @@ async def reserve(db: Db, order_id: uuid.UUID, lines: dict[uuid.UUID, int]) -> l
         if not await _claim(session, order_id, RESERVED):
             state = await session.scalar(select(R.c.state).where(R.c.order_id == order_id))
             if state == RELEASED:
-                raise Refused("CANCELLED", "This order's reservation was released: it is cancelled.")
+                raise Refused(RefusalCode.CANCELLED, "This order's reservation was released: it is cancelled.")
             recorded = await _lines(session, order_id)
             if {line.product_id: line.quantity for line in recorded} != lines:
-                raise Refused("CONFLICT", "This order was reserved with other lines.")
+                raise Refused(RefusalCode.CONFLICT, "This order was reserved with other lines.")
             return recorded
 
         priced: dict[uuid.UUID, PricedLine] = {}
@@ -150,8 +132,8 @@ async def _why_not(session: AsyncSession, product_id: uuid.UUID) -> Refused:
     """Why a guarded reservation of this product took nothing (the transaction then rolls back)."""
     row = (await session.execute(select(P.c.deleted_at, P.c.on_hand - P.c.reserved).where(P.c.id == product_id))).first()
     if row is None or row[0] is not None:
-        return Refused("PRODUCT_UNAVAILABLE", "The product is no longer sold.", product_id)
-    return Refused("OUT_OF_STOCK", f"Only {max(row[1], 0)} in stock.", product_id)
+        return Refused(RefusalCode.PRODUCT_UNAVAILABLE, "The product is no longer sold.", product_id)
+    return Refused(RefusalCode.OUT_OF_STOCK, f"Only {max(row[1], 0)} in stock.", product_id)
 
 
 async def commit(db: Db, order_id: uuid.UUID) -> None:
@@ -161,7 +143,7 @@ async def commit(db: Db, order_id: uuid.UUID) -> None:
         if state == COMMITTED:
             return
         if state != RESERVED:
-            raise Refused("INVALID_STATE", "No reservation to commit: it was released, or never made.")
+            raise Refused(RefusalCode.INVALID_STATE, "No reservation to commit: it was released, or never made.")
         for line in _in_lock_order(await _lines(session, order_id)):
             await session.execute(
                 update(P)

@@ -30,7 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .context import AppState
 from .db import listen_forever
-from .internal import InternalClient, RemoteUnavailable, Reply
+from .contract import EVENTS, STATUS, Event, RefusalCode, Refused
+from .internal import InternalClient, RemoteUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,12 @@ log = logging.getLogger(__name__)
 Subscribers = Mapping[str, tuple[str, ...]]
 
 #: A consumer's answer to an event it cannot apply yet: nothing was recorded, deliver it again later.
-TOO_EARLY = 425
+TOO_EARLY = STATUS[RefusalCode.TOO_EARLY]
 
 
-def too_early(reason: str) -> Reply:
-    """The reply that makes the relay keep an event and offer it again later."""
-    return Reply(TOO_EARLY, {"error": "TOO_EARLY", "message": reason})
+def too_early(reason: str) -> Refused:
+    """The refusal (to raise) that makes the relay keep an event and offer it again later."""
+    return Refused(RefusalCode.TOO_EARLY, reason)
 
 
 def outbox_models(base: type[DeclarativeBase]) -> tuple[Any, Any]:
@@ -183,10 +184,10 @@ class Relay:
 
     async def _deliver(self, row: Any) -> bool:
         """Offers one event to its subscribers; True when one of them found it too early."""
-        event = {"id": str(row.id), "topic": row.topic, "payload": row.payload}
+        event = Event(id=row.id, topic=row.topic, payload=row.payload).wire()
         early = False
         for service in self.subscribers.get(row.topic, ()):
-            reply = await self.client.post(service, "/internal/events", event)
+            reply = await self.client.post(service, EVENTS.path, event)
             if reply.status == TOO_EARLY:
                 log.info("%s finds event %s too early; offering it again later", service, row.id)
                 early = True

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from graphql import ArgumentNode, DocumentNode, ExecutionResult, GraphQLError, ObjectFieldNode, StringValueNode, VariableNode, Visitor, visit
+from graphql import ArgumentNode, DocumentNode, ExecutionResult, GraphQLError, ObjectFieldNode, StringValueNode, Visitor, visit
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.utils.str_converters import to_camel_case
 

@@ -4,9 +4,11 @@ The gateway only routes `/graphql`, so these routes are unreachable from :4000; 
 a caller without the service credential (`X-Service-Token`). Every effect is idempotent by a key
 the caller chooses (the order id), backed by a unique constraint, so a retry never doubles it.
 
-Server side:   Route("/internal/charges", internal(charge), methods=["POST"])
-    async def charge(state: AppState, body: dict) -> Reply: ... return Reply(200, {...})
-Client side:   reply = await InternalClient(settings).post("wallet", "/internal/charges", {...})
+What each route takes and answers is written once, in `subgraphs.common.contract`:
+
+Server side:   route(CHARGE, charge)
+    async def charge(state: AppState, request: ChargeRequest) -> ChargeReply: ... (or raise Refused)
+Client side:   reply = await InternalClient(settings).call(CHARGE, ChargeRequest(...))
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from .context import AppState
+from .contract import STATUS, Call, Refusal, RefusalCode, Refused, Rep, Req
 from .inputs import forbidden_at
 from .settings import Settings
 
@@ -32,7 +37,7 @@ SERVICE_HEADER = "X-Service-Token"
 
 @dataclass(frozen=True)
 class Reply:
-    """An internal answer: 200 for done (or already done), 409 for a business refusal with `error`."""
+    """An internal answer: 200 for done (or already done), else a refusal with `error` (its status: `contract.STATUS`)."""
 
     status: int
     body: dict[str, Any] = field(default_factory=dict)
@@ -49,6 +54,10 @@ class Reply:
 Handler = Callable[[AppState, dict[str, Any]], Awaitable[Reply]]
 
 
+def _refusal(reason: RefusalCode, message: str) -> JSONResponse:
+    return JSONResponse(Refused(reason, message).wire(), status_code=STATUS[reason])
+
+
 def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges query and path params."""
 
@@ -56,23 +65,53 @@ def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         state: AppState = request.app.state.shop
         presented = request.headers.get(SERVICE_HEADER, "")
         if not hmac.compare_digest(presented.encode(), state.settings.resolved_service_token().encode()):
-            return JSONResponse({"error": "UNAUTHENTICATED"}, status_code=401)
+            code = RefusalCode.UNAUTHENTICATED  # no message: nothing to tell a caller without the credential
+            return JSONResponse({"error": code.value}, status_code=STATUS[code])
         try:
             raw = await request.body()
             body = json.loads(raw) if raw else {}
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
-            return JSONResponse({"error": "INVALID_INPUT", "message": "not JSON"}, status_code=400)
+            return _refusal(RefusalCode.INVALID_INPUT, "not JSON")
         if not isinstance(body, dict):
-            return JSONResponse({"error": "INVALID_INPUT", "message": "expected an object"}, status_code=400)
+            return _refusal(RefusalCode.INVALID_INPUT, "expected an object")
         merged = {**request.query_params, **body, **request.path_params}
         # What no GraphQL operation may carry never reaches a handler (nor PostgreSQL) this way either.
         where = forbidden_at(merged)
         if where is not None:
-            return JSONResponse({"error": "INVALID_INPUT", "message": f"`{where}` holds NUL or a lone surrogate"}, status_code=400)
+            return _refusal(RefusalCode.INVALID_INPUT, f"`{where}` holds NUL or a lone surrogate")
         reply = await handler(state, merged)
         return JSONResponse(reply.body, status_code=reply.status)
 
     return endpoint
+
+
+def explain(error: ValidationError) -> str:
+    """The first problem of a malformed body, naming the field: "`lines.0.quantity`: …"."""
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    return f"`{where}`: {first['msg']}"
+
+
+def parse(model: type[Req], data: object) -> Req:
+    """`data` as `model`, or the 400 INVALID_INPUT refusal (for a part a handler reads itself)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise Refused(RefusalCode.INVALID_INPUT, explain(error)) from None
+
+
+def route(call: Call[Req, Rep], handler: Callable[[AppState, Req], Awaitable[Rep]]) -> Route:
+    """The route answering `call`: the body (with query and path parameters) validated as its
+    request, the handler's reply as 200, a `Refused` as its status; 400 for a malformed body."""
+
+    async def endpoint(state: AppState, body: dict[str, Any]) -> Reply:
+        try:
+            reply = await handler(state, parse(call.request, body))
+        except Refused as refused:
+            return Reply(refused.status, refused.wire())
+        return Reply(200, reply.wire())
+
+    return Route(call.path, internal(endpoint), methods=[call.method])
 
 
 class RemoteUnavailable(Exception):
@@ -157,6 +196,25 @@ class InternalClient:
         except (_Retryable, _Open) as exc:
             raise RemoteUnavailable(f"{service} unavailable: {exc}") from exc
         raise AssertionError("unreachable")
+
+    async def call(self, call: Call[Req, Rep], request: Req, *, service: str = "") -> Rep:
+        """The reply of `call` as its model; `Refused` when the remote declined; RemoteUnavailable
+        when it cannot be had, or answers outside the contract (a remote of another version)."""
+        fields = request.wire()
+        path = call.path.format(**{name: fields.pop(name) for name in call.path_fields})
+        if call.method == "GET":
+            query = {name: value for name, value in fields.items() if value is not None}
+            path = str(httpx.URL(path, params=query)) if query else path
+            reply = await self.get(service or call.service, path)
+        else:
+            reply = await self.post(service or call.service, path, fields or None)
+        try:
+            if reply.ok:
+                return call.reply.model_validate(reply.body)
+            refusal = Refusal.model_validate(reply.body)
+        except ValidationError as error:
+            raise RemoteUnavailable(f"{service or call.service} answered outside the contract: {explain(error)}") from None
+        raise Refused(refusal.error, refusal.message, refusal.product_id)
 
     def breaker(self, service: str) -> Breaker:
         """The circuit of one subgraph (made on first use)."""

@@ -31,9 +31,10 @@ from uuid import UUID
 
 import httpx
 from graphql import GraphQLError
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .auth import unauthenticated
+from .contract import Revocation, RevocationsReply  # re-exported: the feed is where they are read
 from .db import connect_raw
 from .internal import SERVICE_HEADER
 
@@ -53,20 +54,6 @@ OVERLAP = timedelta(seconds=30)
 #: The close code an ended session's WebSocket gets: graphql-ws's "Unauthorized", which its clients
 #: (Hive Gateway's among them) take as final; on "Forbidden" (4403) they would reconnect and retry.
 CLOSE_CODE = 4401
-
-
-class Revocation(BaseModel):
-    """One ended session: the NOTIFY payload and an item of the catch-up reply."""
-
-    session_id: UUID
-    revoked_at: datetime
-
-
-class RevocationsReply(BaseModel):
-    """users' answer to `GET /internal/revocations?since=…`: what ended since then, as of when."""
-
-    revocations: list[Revocation]
-    as_of: datetime
 
 
 #: Reads the revocations since a moment (None: all whose tokens may still live); raises when it cannot.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
+from subgraphs.common.contract import ACCOUNT, LookupById, Refused
 from subgraphs.common.internal import InternalClient, RemoteUnavailable
 from subgraphs.common.settings import Settings
 
@@ -89,6 +90,8 @@ class UsersDirectory:
         self.client = client
 
     async def email_of(self, user_id: uuid.UUID) -> str | None:
-        reply = await self.client.get("users", f"/internal/users/{user_id}")
-        email = reply.body.get("email") if reply.ok else None
-        return str(email) if email else None
+        try:
+            account = await self.client.call(ACCOUNT, LookupById(id=str(user_id)))
+        except Refused:
+            return None
+        return account.email or None

@@ -7,16 +7,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
-from starlette.routing import Route
 
-from subgraphs.common.ids import parse_id
 from subgraphs.common.app import create_app
 from subgraphs.common.context import AppState
-from subgraphs.common.events import Subscribers, too_early
-from subgraphs.common.internal import InternalClient, Reply, internal
+from subgraphs.common.events import Subscribers
+from subgraphs.common.internal import InternalClient
 from subgraphs.common.settings import Settings
 
-from . import service
+from .internal import ROUTES as INTERNAL_ROUTES
 from .models import OutboxEvent
 from .remote import HttpRemote, Remote
 from .runner import Runner
@@ -25,17 +23,6 @@ from .schema import schema
 
 #: Who hears about order status changes.
 SUBSCRIBERS: Subscribers = {"order.status_changed": ("notifications",)}
-
-
-async def events(state: AppState, body: dict[str, object]) -> Reply:
-    """Events from other subgraphs (delivery's status changes), each handled once, none too early."""
-    if body.get("topic") == "delivery.status_changed":
-        event_id, payload = parse_id(body.get("id")), body.get("payload")
-        if event_id is None or not isinstance(payload, dict) or parse_id(payload.get("order_id")) is None:
-            return Reply(400, {"error": "INVALID_INPUT", "message": "an event needs an id and a payload with an order_id"})
-        if not await service.on_delivery_status(state.db, event_id, payload):
-            return too_early("the order is not confirmed yet")
-    return Reply(200, {"handled": True})
 
 
 @dataclass(frozen=True)
@@ -68,7 +55,7 @@ def build(settings: Settings | None = None, *, remote: Remote | None = None, bac
         "orders",
         schema,
         settings=settings,
-        routes=[Route("/internal/events", internal(events), methods=["POST"])],
+        routes=INTERNAL_ROUTES,
         services=services,
         outbox=OutboxEvent,
         subscribers=SUBSCRIBERS,

@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,13 +15,12 @@ from starlette.routing import Route
 from subgraphs.common.app import create_app
 from subgraphs.common.auth import KeySource, Principal, TokenVerifier
 from subgraphs.common.context import AppState
-from subgraphs.common.ids import parse_id
-from subgraphs.common.internal import Reply, internal
 from subgraphs.common.revocation import Fetch, RevocationsReply
 from subgraphs.common.settings import Settings
 
-from . import service, sessions
+from . import sessions
 from .external import Providers
+from .internal import ROUTES
 from .schema import schema
 from .tokens import TokenSigner
 
@@ -57,27 +55,6 @@ def _own_revocations(state: AppState[Users]) -> Fetch:
     return fetch
 
 
-async def revocations(state: AppState, body: dict[str, Any]) -> Reply:
-    """The sessions ended since `since` (ISO 8601; absent: all whose access tokens may still live)."""
-    try:
-        since = datetime.fromisoformat(str(body["since"])) if body.get("since") else None
-    except ValueError:
-        return Reply(400, {"error": "INVALID_INPUT", "message": "`since` is not an ISO 8601 time"})
-    if since is not None and since.tzinfo is None:
-        return Reply(400, {"error": "INVALID_INPUT", "message": "`since` needs a time zone"})
-    reply = await sessions.revoked_since(state.db, since, state.settings.access_token_ttl)
-    return Reply(200, reply.model_dump(mode="json"))
-
-
-async def account(state: AppState, body: dict[str, Any]) -> Reply:
-    """What other subgraphs need of an account: where a courier delivery goes, where mail goes."""
-    key = parse_id(body.get("id"))
-    user = await service.get_user(state.db, key) if key else None
-    if user is None:
-        return Reply(404, {"error": "NOT_FOUND"})
-    return Reply(200, {"id": str(user.id), "email": user.email, "display_name": user.display_name, "default_address": user.default_address})
-
-
 async def jwks(request: Request) -> JSONResponse:
     signer: TokenSigner = request.app.state.shop.services.signer
     return JSONResponse(signer.jwks(), headers={"Cache-Control": "public, max-age=300"})
@@ -90,8 +67,7 @@ def build(settings: Settings | None = None) -> Starlette:
         settings=settings,
         routes=[
             Route("/.well-known/jwks.json", jwks),
-            Route("/internal/users/{id}", internal(account), methods=["GET"]),
-            Route("/internal/revocations", internal(revocations), methods=["GET"]),
+            *ROUTES,
         ],
         services=_services,
         # Users reads the session itself on each request (the logout's own replica refuses at once);

@@ -8,7 +8,7 @@ from subgraphs.common.app import create_app
 from subgraphs.common.events import Subscribers
 from subgraphs.common.settings import Settings
 
-from .internal import routes
+from .internal import ROUTES as INTERNAL_ROUTES
 from .models import OutboxEvent
 from .schema import schema
 
@@ -22,7 +22,7 @@ def build(settings: Settings | None = None, *, background: bool = True) -> Starl
     `background=False` leaves the outbox undelivered (in-process tests read it directly).
     """
     return create_app(
-        "wallet", schema, settings=settings, routes=routes, outbox=OutboxEvent, subscribers=SUBSCRIBERS, background=background
+        "wallet", schema, settings=settings, routes=INTERNAL_ROUTES, outbox=OutboxEvent, subscribers=SUBSCRIBERS, background=background
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from subgraphs.common.contract import RefusalCode, Refused
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import publish
 from subgraphs.common.money import parse_amount
@@ -30,14 +31,6 @@ Db = async_sessionmaker[AsyncSession]
 MAX_KEY_LENGTH = 100
 #: The largest amount NUMERIC(14, 2) holds.
 MAX_AMOUNT = Decimal("999999999999.99")
-
-
-class Refused(Exception):
-    """The saga's request was understood and declined: `code` is the internal reply's `error`."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 @dataclass(frozen=True)
@@ -158,20 +151,20 @@ async def charge(db: Db, order_id: uuid.UUID, user_id: uuid.UUID, amount: Decima
     async with db.begin() as session:
         settled = await _claim(session, order_id, Outcome.PAID)
         if settled == Outcome.VOIDED:
-            raise Refused("CANCELLED", "This order was cancelled before it was paid.")
+            raise Refused(RefusalCode.CANCELLED, "This order was cancelled before it was paid.")
         if settled == Outcome.PAID:
             payment = await _order_row(session, order_id, Kind.PAYMENT)
             owner = await session.scalar(select(Wallet.user_id).where(Wallet.id == payment.wallet_id)) if payment else None
             if payment is None or owner != user_id or payment.amount != amount:
-                raise Refused("CONFLICT", "This order was paid with another account or amount.")
+                raise Refused(RefusalCode.CONFLICT, "This order was paid with another account or amount.")
             return payment
         wallet = await _locked_wallet(session, user_id)
         if wallet.balance < amount:
-            raise Refused("INSUFFICIENT_FUNDS", "The wallet balance is too low.")
+            raise Refused(RefusalCode.INSUFFICIENT_FUNDS, "The wallet balance is too low.")
         index = {"index_elements": [Transaction.order_id], "index_where": text("kind = 'PAYMENT'")}
         row = await _move(session, wallet, Kind.PAYMENT, amount, index, order_id=order_id)
         if row is None:  # the claim makes this unreachable; the unique index is the last word anyway
-            raise Refused("CONFLICT", "This order is paid already.")
+            raise Refused(RefusalCode.CONFLICT, "This order is paid already.")
         return row
 
 

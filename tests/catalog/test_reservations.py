@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +24,7 @@ from subgraphs.common.settings import Settings
 from subgraphs.orders.remote import HttpRemote, Line, PricedLine, ProductInfo, Refused
 from tests.catalog.support import make_category, make_product
 from tests.conftest import GraphQLClient, statements
-
-Answer = tuple[int, dict[str, Any]]
+from tests.internal_client import Answer, InternalRoutes
 
 UPDATE_PRODUCT = """
 mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { errors { code } } }"""
@@ -35,17 +33,8 @@ ADJUST_STOCK = """
 mutation($id: ID!, $delta: Int!) { adjustStock(productId: $id, delta: $delta) { product { stock } errors { code } } }"""
 
 
-@dataclass
-class Stock:
+class Stock(InternalRoutes):
     """The catalog's internal routes, called as the orders subgraph calls them."""
-
-    http: httpx.AsyncClient
-    token: str
-
-    async def post(self, path: str, body: dict[str, Any] | None = None, *, token: str | None = None) -> Answer:
-        headers = {SERVICE_HEADER: self.token if token is None else token}
-        response = await self.http.post(path, json=body, headers=headers)
-        return response.status_code, response.json()
 
     async def lookup(self, ids: list[Any]) -> Answer:
         return await self.post("/internal/products/lookup", {"ids": [str(i) for i in ids]})
@@ -120,7 +109,7 @@ async def test_every_route_needs_the_service_credential(
     ]
     for path, body in calls:
         for token in ("", "forged-token"):
-            assert await stock.post(path, body, token=token) == (401, {"error": "UNAUTHENTICATED"}), path
+            assert await stock.as_(token).post(path, body) == (401, {"error": "UNAUTHENTICATED"}), path
     assert await levels(catalog_engine, pid) == (5, 0)
     assert await states(catalog_engine, [order_id]) == {}  # not even a tombstone
 

@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.delivery.models import OutboxEvent
+from tests.internal_client import InternalRoutes
 
 ADDRESS = {
     "recipient": "Ann Lee", "phone": "+7 900 000-00-00", "country": "RU", "city": "Kazan",
@@ -19,12 +19,8 @@ ADDRESS = {
 ADDRESS_INPUT = {"recipient": "Depot", "country": "RU", "city": "Tver", "street": "Sovetskaya", "postalCode": "170100"}
 
 
-class Saga:
+class Saga(InternalRoutes):
     """The orders subgraph's side of the internal calls (with or without the service credential)."""
-
-    def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
-        self.http = http
-        self.headers = {SERVICE_HEADER: token} if token is not None else {}
 
     async def create(
         self,
@@ -42,7 +38,7 @@ class Saga:
             "address": address,
             "pickup_point_id": pickup_point_id,
         }
-        return await self.http.post("/internal/deliveries", json=body, headers=self.headers)
+        return await self.send("POST", "/internal/deliveries", body)
 
     async def queued(self, method: str = "COURIER", *, pickup_point_id: str | None = None, user_id: uuid.UUID | None = None) -> uuid.UUID:
         """A new order's delivery, QUEUED; returns the order id."""
@@ -53,10 +49,10 @@ class Saga:
 
     async def cancel(self, order_id: uuid.UUID | str) -> httpx.Response:
         # No body, as orders sends it: the order id is in the path.
-        return await self.http.post(f"/internal/deliveries/{order_id}/cancel", headers=self.headers)
+        return await self.send("POST", f"/internal/deliveries/{order_id}/cancel")
 
     async def pickup_point(self, point_id: str) -> httpx.Response:
-        return await self.http.get(f"/internal/pickup-points/{point_id}", headers=self.headers)
+        return await self.send("GET", f"/internal/pickup-points/{point_id}")
 
 
 async def events(db: async_sessionmaker[AsyncSession], order_id: uuid.UUID | str) -> list[Any]:

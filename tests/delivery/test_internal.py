@@ -73,11 +73,11 @@ async def test_bad_requests_are_refused_as_invalid_input(saga: Saga, admin: Grap
         await saga.http.post("/internal/deliveries", json={"order_id": "x", "method": "COURIER"}, headers=saga.headers),
     ]
     for answer in cases:
-        assert answer.status_code == 409, answer.text
+        assert answer.status_code == 400, answer.text
         assert answer.json()["error"] == "INVALID_INPUT" and answer.json()["message"]
     # Nothing was stored: the order id is free for a correct request.
     order_id = uuid.uuid4()
-    assert (await saga.create(order_id, address=None)).status_code == 409
+    assert (await saga.create(order_id, address=None)).status_code == 400
     assert await delivery_of(admin, order_id) is None
     assert (await saga.create(order_id)).status_code == 200
 
@@ -137,4 +137,4 @@ async def test_cancel_racing_a_create_never_leaves_a_live_delivery(saga: Saga, a
 
 async def test_cancel_of_a_malformed_order_id(saga: Saga) -> None:
     answer = await saga.cancel("not-a-uuid")
-    assert answer.status_code == 409 and answer.json()["error"] == "INVALID_INPUT"
+    assert answer.status_code == 400 and answer.json()["error"] == "INVALID_INPUT"

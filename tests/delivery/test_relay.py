@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from subgraphs.common.auth import TokenVerifier
 from subgraphs.common.context import AppState
+from subgraphs.common.contract import Event, Handled
 from subgraphs.common.db import create_engine, session_factory
 from subgraphs.common.events import Relay
 from subgraphs.common.internal import SERVICE_HEADER
@@ -45,7 +46,8 @@ def aimed_at(settings: Settings, port: int, **changes: Any) -> Settings:
 
 
 class FakeOrders:
-    """Records the events it is sent; refuses callers without the service credential, as orders would."""
+    """Records the events it is sent (as the contract's `Event`); refuses callers without the service
+    credential, as orders would."""
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -55,8 +57,8 @@ class FakeOrders:
     async def handle(self, request: Request) -> JSONResponse:
         if request.headers.get(SERVICE_HEADER) != self.token:
             return JSONResponse({"error": "UNAUTHENTICATED"}, status_code=401)
-        self.received.append(await request.json())
-        return JSONResponse({"handled": True})
+        self.received.append(Event.model_validate(await request.json()).wire())
+        return JSONResponse(Handled().wire())
 
     def about(self, order_id: uuid.UUID) -> list[dict[str, Any]]:
         return [e for e in self.received if e["payload"]["order_id"] == str(order_id)]

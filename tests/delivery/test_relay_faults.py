@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from subgraphs.common.db import listen_forever, listener_name
-from subgraphs.common.events import TOO_EARLY, channel
+from subgraphs.common.events import TOO_EARLY, channel, too_early
 from subgraphs.common.settings import Settings
 from subgraphs.delivery.models import OutboxEvent
 from tests.conftest import GraphQLClient, eventually, listen_cut_and_back
@@ -30,7 +30,7 @@ class PickyOrders(FakeOrders):
         body = await request.json()
         self.offered.append(body)
         if body["payload"]["order_id"] in self.early:
-            return JSONResponse({"error": "TOO_EARLY"}, status_code=TOO_EARLY)
+            return JSONResponse(too_early("not confirmed yet").wire(), status_code=TOO_EARLY)
         return await super().handle(request)
 
 

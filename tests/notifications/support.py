@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.notifications.senders import Message
 from tests.conftest import free_port as shared_free_port
+from tests.internal_client import InternalRoutes
 
 
 def order_event(user_id: uuid.UUID, order_id: uuid.UUID | None = None, status: str = "CONFIRMED", note: str | None = None) -> dict[str, Any]:
@@ -42,10 +42,11 @@ class Events:
     """Posts events to `/internal/events` as a relay does."""
 
     def __init__(self, http: httpx.AsyncClient, token: str) -> None:
-        self.http, self.token = http, token
+        self.routes = InternalRoutes(http, token)
 
     async def post(self, event: dict[str, Any], *, token: str | None = None) -> httpx.Response:
-        return await self.http.post("/internal/events", json=event, headers={SERVICE_HEADER: token or self.token})
+        routes = self.routes.as_(token) if token else self.routes
+        return await routes.send("POST", "/internal/events", event)
 
 
 class RecordingSender:

@@ -1,4 +1,5 @@
-"""A fake of the catalog, wallet, delivery and users subgraphs, idempotent by order id like the real ones.
+"""A fake of the catalog, wallet, delivery and users subgraphs, idempotent by order id like the real ones,
+speaking their contract (`subgraphs.common.contract`): the same values, the same refusal codes.
 
 It keeps effects (stock, money, deliveries) apart from calls, so a test can tell "retried" from
 "doubled". `fail` makes a named operation refuse or be unreachable; `crash_after` simulates the
@@ -12,8 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from subgraphs.common.errors import ErrorCode
-from subgraphs.orders.remote import Line, PricedLine, ProductInfo, Refused, RemoteUnavailable
+from subgraphs.common.contract import Line, PricedLine, ProductInfo, RefusalCode, Refused
+from subgraphs.orders.remote import RemoteUnavailable
 
 
 class Crash(BaseException):
@@ -65,14 +66,14 @@ class FakeRemote:
     async def reserve(self, order_id: uuid.UUID, lines: list[Line]) -> list[PricedLine]:
         self._enter("reserve")
         if ("reserve", order_id) in self.tombstones:
-            raise Refused(ErrorCode.INVALID_STATE)
+            raise Refused(RefusalCode.CANCELLED)
         if order_id not in self.reserved and order_id not in self.committed:
             for line in lines:
                 product = self.products_[line.product_id]
                 if product.deleted:
-                    raise Refused(ErrorCode.PRODUCT_UNAVAILABLE)
+                    raise Refused(RefusalCode.PRODUCT_UNAVAILABLE, product_id=line.product_id)
                 if self.available(line.product_id) < line.quantity:
-                    raise Refused(ErrorCode.OUT_OF_STOCK)
+                    raise Refused(RefusalCode.OUT_OF_STOCK, product_id=line.product_id)
             self.reserved[order_id] = list(lines)
         self._leave("reserve")
         return [PricedLine(l.product_id, l.quantity, self.products_[l.product_id].name, self.products_[l.product_id].price) for l in lines]
@@ -97,10 +98,10 @@ class FakeRemote:
     async def charge(self, order_id: uuid.UUID, user_id: uuid.UUID, amount: Decimal) -> None:
         self._enter("charge")
         if order_id in self.refunds:
-            raise Refused(ErrorCode.INVALID_STATE)
+            raise Refused(RefusalCode.CANCELLED)
         if order_id not in self.payments:
             if self.balance.get(user_id, Decimal(0)) < amount:
-                raise Refused(ErrorCode.INSUFFICIENT_FUNDS)
+                raise Refused(RefusalCode.INSUFFICIENT_FUNDS)
             self.balance[user_id] -= amount
             self.payments[order_id] = (user_id, amount)
         self._leave("charge")
@@ -116,14 +117,14 @@ class FakeRemote:
     async def create_delivery(self, order_id: uuid.UUID, user_id: uuid.UUID, method: str, address: dict[str, Any] | None, pickup_point_id: uuid.UUID | None) -> None:
         self._enter("deliver")
         if self.deliveries.get(order_id) == "CANCELLED":
-            raise Refused(ErrorCode.INVALID_STATE)
+            raise Refused(RefusalCode.CANCELLED)
         self.deliveries.setdefault(order_id, "QUEUED")
         self._leave("deliver")
 
     async def cancel_delivery(self, order_id: uuid.UUID) -> None:
         self._enter("cancel_delivery")
         if self.deliveries.get(order_id) in ("IN_TRANSIT", "DELIVERED", "PICKED_UP"):
-            raise Refused(ErrorCode.INVALID_STATE)
+            raise Refused(RefusalCode.INVALID_STATE)
         self.deliveries[order_id] = "CANCELLED"
         self._leave("cancel_delivery")
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from subgraphs.common.settings import Settings
 from tests.conftest import GraphQLClient
+from tests.internal_client import InternalRoutes
 from tests.orders.fakes import FakeRemote
 
 CART = "{ cart { items { product { id } quantity unitPrice { amount } lineTotal { amount } } total { amount currency } itemCount } }"
@@ -142,11 +143,11 @@ async def test_delivery_events_move_the_order_once(orders: GraphQLClient, token_
     me, _ = customer(orders, token_for, remote)
     await me.data(ADD, {"p": str(remote.add_product("Chair", "900.00", 2)), "q": 1})
     order = (await me.data(PLACE, {"input": {"idempotencyKey": "d", "delivery": PICKUP}}))["placeOrder"]["order"]
-    headers = {"X-Service-Token": settings.resolved_service_token()}
+    relay = InternalRoutes(orders.http, settings.resolved_service_token())
 
     async def event(status: str, event_id: str | None = None) -> None:
         body = {"id": event_id or str(uuid.uuid4()), "topic": "delivery.status_changed", "payload": {"order_id": order["id"], "status": status}}
-        assert (await orders.http.post("/internal/events", json=body, headers=headers)).status_code == 200
+        assert (await relay.send("POST", "/internal/events", body)).status_code == 200
 
     same = str(uuid.uuid4())
     await event("READY_FOR_PICKUP", same)
@@ -156,7 +157,7 @@ async def test_delivery_events_move_the_order_once(orders: GraphQLClient, token_
     seen = (await me.data(history, {"id": order["id"]}))["order"]
     assert seen["status"] == "DELIVERED"
     assert [s["status"] for s in seen["statusHistory"]] == ["PENDING", "CONFIRMED", "READY_FOR_PICKUP", "DELIVERED"]
-    assert (await orders.http.post("/internal/events", json={}, headers={})).status_code == 401
+    assert (await relay.as_(None).send("POST", "/internal/events", {})).status_code == 401
 
 
 async def test_anonymous_callers_are_refused(orders: GraphQLClient) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text, update
 
+from subgraphs.common.contract import RefusalCode
 from subgraphs.common.errors import ErrorCode
 from subgraphs.orders import service
 from subgraphs.orders.models import CartItem, Order, OrderStatusChange, OutboxEvent, SagaStep
@@ -74,7 +75,7 @@ async def test_happy_path_confirms_and_empties_the_cart(db) -> None:  # type: ig
 async def test_a_refusal_compensates_the_finished_steps_in_reverse(db, step: str, code: ErrorCode, undone: list[str]) -> None:  # type: ignore[no-untyped-def]
     remote = FakeRemote()
     order_id, user = await new_order(db, remote)
-    remote.fail(step, Refused(code))
+    remote.fail(step, Refused(RefusalCode(code.value)))
     assert await Saga(db, remote).run(order_id) is True
     status, steps, history = await state(db, order_id)
     assert status == "FAILED" and history == ["PENDING", "FAILED"]
@@ -126,7 +127,7 @@ async def test_a_crash_after_each_step_is_finished_by_recovery(db, step: str) ->
 async def test_a_crash_during_compensation_is_finished_by_recovery(db, step: str) -> None:  # type: ignore[no-untyped-def]
     remote = FakeRemote()
     order_id, user = await new_order(db, remote)
-    remote.fail("deliver", Refused(ErrorCode.INVALID_INPUT))
+    remote.fail("deliver", Refused(RefusalCode.INVALID_INPUT))
     remote.crash_after.add(step)
     with pytest.raises(Crash):
         await Saga(db, remote).run(order_id)

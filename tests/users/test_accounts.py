@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from tests.conftest import GraphQLClient, unique
+from tests.internal_client import InternalRoutes
 
 REGISTER = """
 mutation($input: RegisterInput!) {
@@ -135,9 +136,10 @@ async def test_internal_account_route_needs_the_service_credential(users: GraphQ
     address = {"recipient": "Ann", "country": "RU", "city": "Omsk", "street": "Lenina 2", "postalCode": "644000"}
     await me.data(UPDATE_PROFILE, {"input": {"defaultAddress": address}})
     path = f"/internal/users/{payload['user']['id']}"
-    assert (await users.http.get(path)).status_code == 401
-    reply = await users.http.get(path, headers={"X-Service-Token": settings.resolved_service_token()})
+    internal = InternalRoutes(users.http, settings.resolved_service_token())
+    assert (await internal.as_(None).send("GET", path)).status_code == 401
+    reply = await internal.send("GET", path)
     assert reply.status_code == 200 and reply.json()["default_address"]["city"] == "Omsk"
     assert reply.json()["email"] == payload["user"]["email"]
-    missing = await users.http.get(f"/internal/users/{uuid.uuid4()}", headers={"X-Service-Token": settings.resolved_service_token()})
+    missing = await internal.send("GET", f"/internal/users/{uuid.uuid4()}")
     assert missing.status_code == 404

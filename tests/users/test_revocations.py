@@ -13,10 +13,10 @@ import jwt
 import pytest
 
 from subgraphs.common.db import connect_raw
-from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.revocation import CHANNEL, Revocation, RevocationsReply
 from subgraphs.common.settings import Settings
 from tests.conftest import GraphQLClient
+from tests.internal_client import InternalRoutes
 from tests.users.test_accounts import register
 from tests.users.test_sessions import LOGOUT, refresh
 
@@ -45,7 +45,7 @@ async def until_heard(heard: asyncio.Queue[Revocation], session_id: uuid.UUID) -
 
 
 async def catch_up(users: GraphQLClient, settings: Settings, **params: Any) -> RevocationsReply:
-    response = await users.http.get(ROUTE, params=params, headers={SERVICE_HEADER: settings.resolved_service_token()})
+    response = await InternalRoutes(users.http, settings.resolved_service_token()).send("GET", ROUTE, params=params)
     assert response.status_code == 200, response.text
     return RevocationsReply.model_validate_json(response.content)
 
@@ -73,7 +73,7 @@ async def test_refresh_token_reuse_is_announced(users: GraphQLClient, announced:
 
 
 async def test_the_route_wants_the_service_credential_and_a_proper_time(users: GraphQLClient, settings: Settings) -> None:
-    assert (await users.http.get(ROUTE)).status_code == 401
-    headers = {SERVICE_HEADER: settings.resolved_service_token()}
-    assert (await users.http.get(ROUTE, params={"since": "yesterday"}, headers=headers)).status_code == 400
-    assert (await users.http.get(ROUTE, params={"since": "2026-01-01T00:00:00"}, headers=headers)).status_code == 400
+    internal = InternalRoutes(users.http, settings.resolved_service_token())
+    assert (await internal.as_(None).send("GET", ROUTE)).status_code == 401
+    assert (await internal.send("GET", ROUTE, params={"since": "yesterday"})).status_code == 400
+    assert (await internal.send("GET", ROUTE, params={"since": "2026-01-01T00:00:00"})).status_code == 400

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import select
 
-from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import Settings
 from subgraphs.wallet.app import build
 from subgraphs.wallet.models import Transaction, Wallet
 from subgraphs.wallet.service import Db
 from tests.conftest import GraphQLClient, serve
+from tests.internal_client import Answer, InternalRoutes
 
 SIGN = {"TOP_UP": 1, "REFUND": 1, "PAYMENT": -1}
 
@@ -46,21 +44,13 @@ def customer(wallet: GraphQLClient, token_for: Callable[..., str]) -> Callable[[
     return make
 
 
-@dataclass
-class Internal:
-    """Posts to the wallet's internal routes with the service credential."""
+class Internal(InternalRoutes):
+    """The wallet's internal routes, called with the service credential."""
 
-    http: httpx.AsyncClient
-    token: str
-
-    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        response = await self.http.post(path, json=body, headers={SERVICE_HEADER: self.token})
-        return response.status_code, response.json()
-
-    async def charge(self, order_id: uuid.UUID, user_id: uuid.UUID, amount: str) -> tuple[int, dict[str, Any]]:
+    async def charge(self, order_id: uuid.UUID, user_id: uuid.UUID, amount: str) -> Answer:
         return await self.post("/internal/charges", {"order_id": str(order_id), "user_id": str(user_id), "amount": amount})
 
-    async def refund(self, order_id: uuid.UUID) -> tuple[int, dict[str, Any]]:
+    async def refund(self, order_id: uuid.UUID) -> Answer:
         return await self.post("/internal/refunds", {"order_id": str(order_id)})
 
 

@@ -24,7 +24,7 @@ async def _charge(db: Db, order_id: uuid.UUID, user_id: uuid.UUID, amount: Decim
     try:
         await service.charge(db, order_id, user_id, amount)
     except service.Refused as refusal:
-        assert refusal.code == "INSUFFICIENT_FUNDS"
+        assert refusal.reason == "INSUFFICIENT_FUNDS"
         return None
     return amount
 
@@ -71,7 +71,7 @@ async def test_a_charge_racing_its_refund_never_keeps_the_money(db: Db) -> None:
         try:
             await service.charge(db, order_id, user_id, Decimal(10))
         except service.Refused as refusal:
-            assert refusal.code == "CANCELLED"
+            assert refusal.reason == "CANCELLED"
             return False
         return True
 
