@@ -212,7 +212,7 @@ async def test_the_tables_hold_the_same_text_as_before_the_enums(db) -> None:  #
     """Steps, states and statuses are enums in the code; the columns and events keep their strings."""
     remote = FakeRemote()
     order_id, _ = await new_order(db, remote)
-    remote.fail("deliver", Refused(ErrorCode.INVALID_INPUT, "no such pickup point"))
+    remote.fail("deliver", Refused(RefusalCode.INVALID_INPUT, "no such pickup point"))
     await Saga(db, remote).run(order_id)
     async with db() as session:
         order = (await session.execute(text("SELECT status, saga FROM orders.orders WHERE id = :o"), {"o": order_id})).one()
