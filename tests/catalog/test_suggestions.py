@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.catalog.support import make_category, make_product
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, eventually
 
 SUGGEST = """
 query($prefix: String!, $first: Int) {
@@ -155,3 +158,34 @@ async def test_a_common_word_outweighs_a_rare_one_one_typo_away(admin_client: Gr
     rare = await make_product(admin_client, shelf["id"], name=f"{tag}xbc mat")
     found = [s["product"]["id"] for s in await suggest(catalog, f"{tag}ab")]
     assert set(found[:3]) == {p["id"] for p in common} and found[3:] == [rare["id"]]
+
+
+async def test_one_statement_deleting_many_holders_refills_the_word_from_the_rest(
+    admin_client: GraphQLClient, catalog: GraphQLClient, catalog_engine: AsyncEngine
+) -> None:
+    # A DELETE of many rows counts each word down and refills it once for the statement (not once
+    # per row): the word is still suggested, from the holders that are left, never from a deleted one,
+    # and leaves the lexicon with its last holder.
+    shelf, other = await make_category(admin_client), await make_category(admin_client)
+    tag = "x" + word()
+    kept = {(await make_product(admin_client, other["id"], name=f"{tag} lamp kept {i}"))["id"] for i in range(3)}
+    insert = text(
+        "INSERT INTO catalog.products (id, name, price, category_id, on_hand) "
+        "SELECT gen_random_uuid(), :tag || ' lamp bulk ' || i, 10, :category, 1 FROM generate_series(1, 3000) AS i"
+    )
+    async with catalog_engine.begin() as conn:
+        await conn.execute(insert, {"tag": tag, "category": uuid.UUID(shelf["id"])})
+    assert len(await suggest(catalog, tag[:7], 20)) == 20
+    async with catalog_engine.begin() as conn:
+        await conn.execute(text("DELETE FROM catalog.products WHERE category_id = :c"), {"c": uuid.UUID(shelf["id"])})
+
+    async def only_the_rest() -> bool:  # anonymous answers are cached until the change's NOTIFY lands
+        return {s["product"]["id"] for s in await suggest(catalog, tag[:7], 20) if s["product"]} == kept
+
+    await eventually(only_the_rest)
+    async with catalog_engine.connect() as conn:  # the lexicon counted the statement's rows down once each
+        held = (await conn.execute(text("SELECT products FROM catalog.lexicon WHERE word = :w"), {"w": tag})).scalar_one()
+        assert held == 3
+        await conn.execute(text("DELETE FROM catalog.products WHERE category_id = :c"), {"c": uuid.UUID(other["id"])})
+        assert (await conn.execute(text("SELECT count(*) FROM catalog.lexicon WHERE word = :w"), {"w": tag})).scalar_one() == 0
+        await conn.rollback()
