@@ -10,7 +10,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin
-from subgraphs.common.errors import DomainError
+from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.ids import parse_id
 from subgraphs.common.pagination import Page
 from subgraphs.common.schema import make_schema
@@ -162,4 +162,8 @@ async def _product_payload(info: Info, action: Awaitable[Any]) -> ProductPayload
     )
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[Category, Product])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, types=[Category, Product],
+    error_codes=[ErrorCode.CONFLICT, ErrorCode.INVALID_INPUT, ErrorCode.NOT_FOUND],
+)

@@ -69,4 +69,8 @@ class Mutation:
         return PickupPointPayload(pickup_point=PickupPoint.from_row(row))
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[PickupPoint, Order])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, types=[PickupPoint, Order],
+    error_codes=[ErrorCode.INVALID_INPUT, ErrorCode.INVALID_STATE, ErrorCode.NOT_FOUND],
+)

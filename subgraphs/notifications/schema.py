@@ -93,4 +93,8 @@ class Subscription:
                 yield Notification.from_row(await queue.get())
 
 
-schema = make_schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Order])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, subscription=Subscription, types=[Order],
+    error_codes=[ErrorCode.INVALID_INPUT],
+)

@@ -11,6 +11,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
+from subgraphs.common.contract import MEANING
 from subgraphs.common.ids import input_id, parse_id
 from subgraphs.common.errors import DomainError, ErrorCode, UserError
 from subgraphs.common.pagination import Connection, Page
@@ -145,4 +146,11 @@ class Mutation:
         return OrderPayload(order=Order.from_row(fresh))
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[Order, User])
+# What orders can answer in `errors` and `failureReason`: every refusal of another subgraph by its
+# meaning (the saga; the cart's own checks use the same codes), and an empty cart.
+schema = make_schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Order, User],
+    error_codes={*MEANING.values(), ErrorCode.CART_EMPTY},
+)

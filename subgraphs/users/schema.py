@@ -152,4 +152,8 @@ class Mutation:
         return UserPayload(user=User.from_row(row))
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[User])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, types=[User],
+    error_codes=[ErrorCode.CONFLICT, ErrorCode.EMAIL_TAKEN, ErrorCode.INVALID_CREDENTIALS, ErrorCode.INVALID_INPUT, ErrorCode.NOT_FOUND, ErrorCode.PROVIDER_ERROR, ErrorCode.RATE_LIMITED],
+)

@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAuthenticated
-from subgraphs.common.errors import DomainError
+from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.schema import make_schema
 
 from . import service
@@ -48,4 +48,5 @@ class Mutation:
         )
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[User])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(query=Query, mutation=Mutation, types=[User], error_codes=[ErrorCode.CONFLICT, ErrorCode.INVALID_INPUT])
