@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
@@ -30,7 +32,7 @@ class Mutation:
         description="Adds money to the caller's wallet; the same idempotency key credits once.",
         permission_classes=[IsAuthenticated],
     )
-    async def top_up_wallet(self, info: Info, input: TopUpWalletInput) -> TopUpWalletPayload:
+    async def top_up_wallet(self, info: Info, input: Annotated[TopUpWalletInput, strawberry.argument(description="The amount, and the key that makes a retry safe.")]) -> TopUpWalletPayload:
         settings = info.context.settings
         try:
             moved = await service.top_up(
