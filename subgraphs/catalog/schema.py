@@ -10,9 +10,9 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin
-from subgraphs.common.errors import DomainError
+from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.ids import parse_id
-from subgraphs.common.pagination import Page
+from subgraphs.common.pagination import After, First, Page
 from subgraphs.common.schema import make_schema
 
 from . import service
@@ -47,10 +47,10 @@ class Query:
     async def products(
         self,
         info: Info,
-        first: int | None = 20,
-        after: str | None = UNSET,
-        filter: ProductFilter | None = UNSET,
-        sort: ProductSort | None = UNSET,
+        first: First = 20,
+        after: After = UNSET,
+        filter: Annotated[ProductFilter | None, strawberry.argument(description="Narrows the list; its parts combine with AND.")] = UNSET,
+        sort: Annotated[ProductSort | None, strawberry.argument(description="The order of results; null means RELEVANCE with a search, NEWEST without.")] = UNSET,
     ) -> ProductConnection:
         where = filter or ProductFilter()
         listing = Listing.of(
@@ -66,7 +66,7 @@ class Query:
         return connection  # type: ignore[return-value]
 
     @strawberry.field(description="One product of the showcase; null when it does not exist or was deleted.")
-    async def product(self, info: Info, id: strawberry.ID) -> Product | None:
+    async def product(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")]) -> Product | None:
         key = parse_id(id)
         row = await info.context.loader(ProductLoader).load(key) if key else None
         if row is None or row.deleted_at is not None:
@@ -110,7 +110,7 @@ async def _attempt(action: Awaitable[T], ok: Callable[[T], Any], failed: Callabl
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Adds a category (ADMIN).", permission_classes=[IsAdmin])
-    async def create_category(self, info: Info, input: CreateCategoryInput) -> CategoryPayload:
+    async def create_category(self, info: Info, input: Annotated[CreateCategoryInput, strawberry.argument(description="The new category.")]) -> CategoryPayload:
         return await _attempt(
             service.create_category(info.context.db, input.name, input.slug),
             lambda row: CategoryPayload(category=Category.from_row(row)),
@@ -118,7 +118,7 @@ class Mutation:
         )
 
     @strawberry.mutation(description="Adds a product to the showcase (ADMIN).", permission_classes=[IsAdmin])
-    async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
+    async def create_product(self, info: Info, input: Annotated[CreateProductInput, strawberry.argument(description="The new product.")]) -> ProductPayload:
         action = service.create_product(
             info.context.db,
             name=input.name,
@@ -131,14 +131,19 @@ class Mutation:
         return await _product_payload(info, action)
 
     @strawberry.mutation(description="Changes a product's details; stock changes go through adjustStock (ADMIN).", permission_classes=[IsAdmin])
-    async def update_product(self, info: Info, id: strawberry.ID, input: UpdateProductInput) -> ProductPayload:
+    async def update_product(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")],
+        input: Annotated[UpdateProductInput, strawberry.argument(description="The fields to change; those left out stay as they are.")],
+    ) -> ProductPayload:
         changes = {name: value for name, value in vars(input).items() if value is not UNSET}
         return await _product_payload(info, service.update_product(info.context.db, id, changes))
 
     @strawberry.mutation(
         description="Takes a product off the showcase; past orders keep their lines (ADMIN).", permission_classes=[IsAdmin]
     )
-    async def delete_product(self, info: Info, id: strawberry.ID) -> DeleteProductPayload:
+    async def delete_product(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")]) -> DeleteProductPayload:
         return await _attempt(
             service.delete_product(info.context.db, id),
             lambda key: DeleteProductPayload(deleted_id=strawberry.ID(str(key))),
@@ -149,7 +154,12 @@ class Mutation:
         description="Adds `delta` items to the stock on hand (negative removes); never below what is reserved (ADMIN).",
         permission_classes=[IsAdmin],
     )
-    async def adjust_stock(self, info: Info, product_id: strawberry.ID, delta: int) -> ProductPayload:
+    async def adjust_stock(
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")],
+        delta: Annotated[int, strawberry.argument(description="Items to add to the stock on hand, negative to take away; it cannot fall below what is reserved.")],
+    ) -> ProductPayload:
         return await _product_payload(info, service.adjust_stock(info.context.db, product_id, delta))
 
 
@@ -162,4 +172,8 @@ async def _product_payload(info: Info, action: Awaitable[Any]) -> ProductPayload
     )
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[Category, Product])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, types=[Category, Product],
+    error_codes=[ErrorCode.CONFLICT, ErrorCode.INVALID_INPUT, ErrorCode.NOT_FOUND],
+)

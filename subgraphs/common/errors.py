@@ -10,19 +10,19 @@ from graphql import GraphQLError
 
 @strawberry.enum(description="Why a mutation did not do what was asked.")
 class ErrorCode(enum.Enum):
-    INVALID_INPUT = "INVALID_INPUT"
-    EMAIL_TAKEN = "EMAIL_TAKEN"
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    NOT_FOUND = "NOT_FOUND"
-    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
-    OUT_OF_STOCK = "OUT_OF_STOCK"
-    PRODUCT_UNAVAILABLE = "PRODUCT_UNAVAILABLE"
-    CART_EMPTY = "CART_EMPTY"
-    INVALID_STATE = "INVALID_STATE"
-    CONFLICT = "CONFLICT"
-    PROVIDER_ERROR = "PROVIDER_ERROR"
-    RATE_LIMITED = "RATE_LIMITED"
-    INTERNAL = "INTERNAL"
+    INVALID_INPUT = strawberry.enum_value("INVALID_INPUT", description="An input is malformed or out of range; `field` names it.")
+    EMAIL_TAKEN = strawberry.enum_value("EMAIL_TAKEN", description="An account with this email exists.")
+    INVALID_CREDENTIALS = strawberry.enum_value("INVALID_CREDENTIALS", description="Wrong email or password, or a refresh token or sign-in that is no longer valid.")
+    NOT_FOUND = strawberry.enum_value("NOT_FOUND", description="The thing named does not exist (or is not yours).")
+    INSUFFICIENT_FUNDS = strawberry.enum_value("INSUFFICIENT_FUNDS", description="The wallet's balance does not cover the order.")
+    OUT_OF_STOCK = strawberry.enum_value("OUT_OF_STOCK", description="Fewer items are in stock than asked for.")
+    PRODUCT_UNAVAILABLE = strawberry.enum_value("PRODUCT_UNAVAILABLE", description="The product is no longer sold.")
+    CART_EMPTY = strawberry.enum_value("CART_EMPTY", description="An order needs at least one item in the cart.")
+    INVALID_STATE = strawberry.enum_value("INVALID_STATE", description="Not possible in the current status (e.g. cancelling a shipped order).")
+    CONFLICT = strawberry.enum_value("CONFLICT", description="Clashes with what exists or changed meanwhile (a taken slug, a reused idempotency key); look again.")
+    PROVIDER_ERROR = strawberry.enum_value("PROVIDER_ERROR", description="The external sign-in provider failed or is not configured.")
+    RATE_LIMITED = strawberry.enum_value("RATE_LIMITED", description="Too many attempts; try again later.")
+    INTERNAL = strawberry.enum_value("INTERNAL", description="Something failed on the store's side (a service could not be reached); try again shortly.")
 
 
 @strawberry.federation.type(shareable=True, description="A business failure: what went wrong, and with which input.")

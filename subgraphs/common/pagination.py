@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import orjson
@@ -35,6 +35,12 @@ MAX_PAGE = 100
 #: The sort key of most connections: newest first, the id breaking ties.
 CREATED = (datetime, UUID)
 INT64 = 2**63
+
+#: `first` and `after` of every connection, described once.
+First = Annotated[
+    int | None, strawberry.argument(description=f"How many items at most: 0 to {MAX_PAGE}, else BAD_USER_INPUT; null means {DEFAULT_PAGE}.")
+]
+After = Annotated[str | None, strawberry.argument(description="Continue after this cursor: the `endCursor` of the previous page; omit it for the first page.")]
 
 
 @strawberry.federation.type(shareable=True, description="Where a page sits in its list.")

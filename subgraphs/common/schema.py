@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Key
 from strawberry.types import Info
 
-from .errors import bad_user_input
+from .errors import ErrorCode, bad_user_input
 from .execution import LeanExecutor, lean_resolvers
 from .inputs import RejectHostileInput, limit_root_fields
 from .money import DECIMAL_SCALAR
@@ -77,12 +77,18 @@ StoreSchema.entities_resolver.__annotations__.update({"info": Info, "representat
 
 
 def make_schema(
-    *, query: type, mutation: type | None = None, subscription: type | None = None, types: Sequence[type] = ()
+    *,
+    query: type,
+    mutation: type | None = None,
+    subscription: type | None = None,
+    types: Sequence[type] = (),
+    error_codes: Collection[ErrorCode] | None = None,
 ) -> Schema:
     """A Federation 2 schema; parsing and validation are cached (they dominated CPU under load).
 
     Hostile input is refused here, for every subgraph alike: NUL and lone surrogates anywhere in
     an operation, strings over their length on every root field, amounts in any spelling but one.
+    `error_codes` are the `ErrorCode`s this subgraph answers (default: all); its SDL lists only those.
     """
     limit_root_fields(query, mutation)
     schema = StoreSchema(
@@ -102,7 +108,24 @@ def make_schema(
         ],
     )
     lean_resolvers(schema)
+    if error_codes is not None:
+        _only_error_codes(schema, error_codes)
     return schema
+
+
+def _only_error_codes(schema: Schema, codes: Collection[ErrorCode]) -> None:
+    """Drops the other values from the GraphQL `ErrorCode`, so the SDL advertises what this subgraph answers.
+
+    ErrorCode is output-only, so composition merges the subgraphs' values by union: the supergraph
+    keeps the whole enum. Answering a dropped code fails to serialize (an internal error), never
+    silently.
+    """
+    enum_type = schema._schema.type_map.get("ErrorCode")
+    if enum_type is None:
+        return
+    keep = {code.name for code in codes}
+    for name in [name for name in enum_type.values if name not in keep]:  # type: ignore[union-attr]
+        del enum_type.values[name]  # type: ignore[union-attr]
 
 
 def export_sdl(schema: Any) -> str:

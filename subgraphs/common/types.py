@@ -12,8 +12,8 @@ from strawberry import UNSET
 
 @strawberry.enum(description="What an account may do.")
 class Role(enum.Enum):
-    CUSTOMER = "CUSTOMER"
-    ADMIN = "ADMIN"
+    CUSTOMER = strawberry.enum_value("CUSTOMER", description="Shops: a cart, orders, a wallet, notifications.")
+    ADMIN = strawberry.enum_value("ADMIN", description="Also runs the store: the catalog, deliveries, every account and order.")
 
 
 @strawberry.enum(description="How an order reaches the customer.")
@@ -22,7 +22,6 @@ class DeliveryMethod(enum.Enum):
     PICKUP = strawberry.enum_value("PICKUP", description="The customer collects it at a pickup point.")
 
 
-@strawberry.enum(description="Where an order is in its life.")
 class OrderStatus(enum.StrEnum):  # a str, as the orders tables and events hold it
     PENDING = "PENDING"
     CONFIRMED = "CONFIRMED"
@@ -31,6 +30,30 @@ class OrderStatus(enum.StrEnum):  # a str, as the orders tables and events hold 
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
     FAILED = "FAILED"
+
+
+# A StrEnum's values must stay plain strings (`strawberry.enum_value` would wrap them), so its
+# values get their descriptions after Strawberry has read the enum.
+def describe_values(enum_type: type[enum.Enum], descriptions: dict[str, str], *, description: str) -> None:
+    """Makes `enum_type` a GraphQL enum with `description` and one description per value (all required)."""
+    strawberry.enum(enum_type, description=description)
+    for value in enum_type.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        value.description = descriptions[value.name]
+
+
+describe_values(
+    OrderStatus,
+    {
+        "PENDING": "Placed; stock, payment and delivery are being arranged.",
+        "CONFIRMED": "Reserved, paid and queued for delivery.",
+        "SHIPPED": "With the courier.",
+        "READY_FOR_PICKUP": "Waiting at the pickup point.",
+        "DELIVERED": "Handed to the customer, by the courier or at the pickup point.",
+        "CANCELLED": "Cancelled by its owner or an ADMIN: the payment refunded, the stock released.",
+        "FAILED": "Could not be placed (see `failureReason`); whatever was done is undone.",
+    },
+    description="Where an order is in its life.",
+)
 
 
 @strawberry.federation.type(shareable=True, description="An amount of money in the store's currency.")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin
 from subgraphs.common.errors import DomainError, ErrorCode
-from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
 from . import service
@@ -33,7 +35,11 @@ class Query:
         description="The delivery queue, oldest first, optionally only one status (ADMIN).", permission_classes=[IsAdmin]
     )
     async def deliveries(
-        self, info: Info, first: int | None = 20, after: str | None = UNSET, status: DeliveryStatus | None = UNSET
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = UNSET,
+        status: Annotated[DeliveryStatus | None, strawberry.argument(description="Only deliveries in this status; null means every status.")] = UNSET,
     ) -> Connection[Delivery]:
         page = Page.from_args(first, after or None)
         rows = await service.list_deliveries(info.context.db, page, status.value if status else None)
@@ -48,7 +54,12 @@ class Mutation:
         "any other move is INVALID_STATE (ADMIN).",
         permission_classes=[IsAdmin],
     )
-    async def update_delivery_status(self, info: Info, order_id: strawberry.ID, status: DeliveryStatus) -> DeliveryPayload:
+    async def update_delivery_status(
+        self,
+        info: Info,
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order whose delivery moves.")],
+        status: Annotated[DeliveryStatus, strawberry.argument(description="The next status: only the steps `DeliveryStatus` describes, for the delivery's method.")],
+    ) -> DeliveryPayload:
         try:
             row = await service.update_status(info.context.db, order_id, status.value)
         except DomainError as error:
@@ -56,7 +67,7 @@ class Mutation:
         return DeliveryPayload(delivery=Delivery.from_row(row))
 
     @strawberry.mutation(description="Adds a pickup point (ADMIN).", permission_classes=[IsAdmin])
-    async def create_pickup_point(self, info: Info, input: CreatePickupPointInput) -> PickupPointPayload:
+    async def create_pickup_point(self, info: Info, input: Annotated[CreatePickupPointInput, strawberry.argument(description="The new pickup point.")]) -> PickupPointPayload:
         try:
             address = input.address.to_dict()
         except ValueError as exc:
@@ -69,4 +80,8 @@ class Mutation:
         return PickupPointPayload(pickup_point=PickupPoint.from_row(row))
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[PickupPoint, Order])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, types=[PickupPoint, Order],
+    error_codes=[ErrorCode.INVALID_INPUT, ErrorCode.INVALID_STATE, ErrorCode.NOT_FOUND],
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import UNSET
@@ -14,7 +14,7 @@ from strawberry.types import (
 from subgraphs.common.ids import parse_id
 from subgraphs.common.auth import IsAuthenticated
 from subgraphs.common.errors import ErrorCode, UserError, bad_user_input
-from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
 from . import service
@@ -29,7 +29,11 @@ if TYPE_CHECKING:
 class Query:
     @strawberry.field(description="Your notifications, newest first; `unreadOnly` leaves out the read ones.", permission_classes=[IsAuthenticated])
     async def my_notifications(
-        self, info: Info, first: int | None = 20, after: str | None = UNSET, unread_only: bool | None = False
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = UNSET,
+        unread_only: Annotated[bool | None, strawberry.argument(description="Only those not yet marked read.")] = False,
     ) -> Connection[Notification]:
         page = Page.from_args(first, after or None)
         rows = await service.history(info.context.db, info.context.principal.user_id, page, unread_only=bool(unread_only))
@@ -47,7 +51,11 @@ class Mutation:
         "null. `count` says how many were unread; a malformed id is INVALID_INPUT and marks nothing.",
         permission_classes=[IsAuthenticated],
     )
-    async def mark_notifications_read(self, info: Info, ids: list[strawberry.ID] | None = UNSET) -> MarkNotificationsReadPayload:
+    async def mark_notifications_read(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID] | None, strawberry.argument(description="The notifications to mark read; left out or null marks all of yours, an empty list none.")] = UNSET,
+    ) -> MarkNotificationsReadPayload:
         keys = None
         if ids:
             keys = [parse_id(value) for value in ids]
@@ -72,7 +80,11 @@ class Subscription:
         "never yields anything, as if it did not exist.",
         permission_classes=[IsAuthenticated],
     )
-    async def order_status_changed(self, info: Info, order_id: strawberry.ID) -> AsyncGenerator[OrderStatusEvent, None]:
+    async def order_status_changed(
+        self,
+        info: Info,
+        order_id: Annotated[strawberry.ID, strawberry.argument(description="The order to follow.")],
+    ) -> AsyncGenerator[OrderStatusEvent, None]:
         key = parse_id(order_id)
         if key is None:
             raise bad_user_input("`orderId` is not an order id.")
@@ -93,4 +105,8 @@ class Subscription:
                 yield Notification.from_row(await queue.get())
 
 
-schema = make_schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Order])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, subscription=Subscription, types=[Order],
+    error_codes=[ErrorCode.INVALID_INPUT],
+)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
+from subgraphs.common.contract import MEANING
 from subgraphs.common.ids import input_id, parse_id
 from subgraphs.common.errors import DomainError, ErrorCode, UserError
-from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
 from . import cart, service
@@ -65,18 +66,24 @@ class Query:
         return await _cart(info)
 
     @strawberry.field(description="The caller's orders, newest first.", permission_classes=[IsAuthenticated])
-    async def my_orders(self, info: Info, first: int | None = 20, after: str | None = UNSET) -> Connection[Order]:
+    async def my_orders(self, info: Info, first: First = 20, after: After = UNSET) -> Connection[Order]:
         page = Page.from_args(first, after)
         return order_page(await service.list_orders(info.context.db, page, user_id=info.context.principal.user_id), page)
 
     @strawberry.field(description="One order: the owner's or, for an ADMIN, anyone's; null otherwise.")
-    async def order(self, info: Info, id: strawberry.ID) -> Order | None:
+    async def order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Order id.")]) -> Order | None:
         key = parse_id(id)
         row = service.visible(await service.get_order(info.context.db, key), info.context.principal) if key else None
         return Order.from_row(row) if row else None
 
     @strawberry.field(description="Every order, newest first, optionally by customer and status (ADMIN).", permission_classes=[IsAdmin])
-    async def orders(self, info: Info, first: int | None = 20, after: str | None = UNSET, filter: OrderFilter | None = UNSET) -> Connection[Order]:
+    async def orders(
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = UNSET,
+        filter: Annotated[OrderFilter | None, strawberry.argument(description="Narrows the list by customer and status.")] = UNSET,
+    ) -> Connection[Order]:
         page = Page.from_args(first, after)
         user_id = status = None
         if filter:
@@ -91,17 +98,27 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Adds a product to the cart (up to what is in stock).", permission_classes=[IsAuthenticated])
-    async def add_to_cart(self, info: Info, product_id: strawberry.ID, quantity: int = 1) -> CartPayload:
+    async def add_to_cart(
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="The product to add.")],
+        quantity: Annotated[int, strawberry.argument(description=f"How many to add, at least 1; a line holds at most {cart.MAX_QUANTITY}, and no more than is in stock.")] = 1,
+    ) -> CartPayload:
         user = info.context.principal.user_id
         return await _change_cart(info, lambda: cart.add(info.context.db, _remote(info), user, _product_id(product_id), quantity))
 
     @strawberry.mutation(description="Sets a line's quantity; 0 removes the line.", permission_classes=[IsAuthenticated])
-    async def update_cart_item(self, info: Info, product_id: strawberry.ID, quantity: int) -> CartPayload:
+    async def update_cart_item(
+        self,
+        info: Info,
+        product_id: Annotated[strawberry.ID, strawberry.argument(description="A product in the cart.")],
+        quantity: Annotated[int, strawberry.argument(description=f"The line's new quantity, at most {cart.MAX_QUANTITY} and what is in stock; 0 removes the line.")],
+    ) -> CartPayload:
         user = info.context.principal.user_id
         return await _change_cart(info, lambda: cart.set_quantity(info.context.db, _remote(info), user, _product_id(product_id), quantity))
 
     @strawberry.mutation(description="Removes a product from the cart.", permission_classes=[IsAuthenticated])
-    async def remove_from_cart(self, info: Info, product_id: strawberry.ID) -> CartPayload:
+    async def remove_from_cart(self, info: Info, product_id: Annotated[strawberry.ID, strawberry.argument(description="The product to take out.")]) -> CartPayload:
         user = info.context.principal.user_id
         return await _change_cart(info, lambda: cart.remove(info.context.db, user, _product_id(product_id)))
 
@@ -113,7 +130,7 @@ class Mutation:
         description="Buys the cart with the wallet: reserve → charge → queue delivery → CONFIRMED, or FAILED with the reason.",
         permission_classes=[IsAuthenticated],
     )
-    async def place_order(self, info: Info, input: PlaceOrderInput) -> PlaceOrderPayload:
+    async def place_order(self, info: Info, input: Annotated[PlaceOrderInput, strawberry.argument(description="How to deliver, and the key that makes a retry safe.")]) -> PlaceOrderPayload:
         state, user = info.context.state, info.context.principal.user_id
         runner = _services(info).runner
         try:
@@ -129,7 +146,7 @@ class Mutation:
         return PlaceOrderPayload(order=Order.from_row(row), errors=errors)
 
     @strawberry.mutation(description="Cancels an order until it ships or is picked up: refund, stock back, delivery cancelled.", permission_classes=[IsAuthenticated])
-    async def cancel_order(self, info: Info, id: strawberry.ID) -> OrderPayload:
+    async def cancel_order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Order id.")]) -> OrderPayload:
         state = info.context.state
         key = parse_id(id)
         row = service.visible(await service.get_order(state.db, key), info.context.principal) if key else None
@@ -145,4 +162,11 @@ class Mutation:
         return OrderPayload(order=Order.from_row(fresh))
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[Order, User])
+# What orders can answer in `errors` and `failureReason`: every refusal of another subgraph by its
+# meaning (the saga; the cart's own checks use the same codes), and an empty cart.
+schema = make_schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Order, User],
+    error_codes={*MEANING.values(), ErrorCode.CART_EMPTY},
+)

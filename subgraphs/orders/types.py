@@ -15,7 +15,7 @@ from subgraphs.common.auth import may_read, owned_field
 from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import ErrorCode, UserError
 from subgraphs.common.money import money
-from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.types import AddressInput, DeliveryMethod, Money, OrderStatus
 
 from . import models
@@ -78,7 +78,7 @@ class User:
     id: strawberry.ID = strawberry.field(description="Account id.")
 
     @strawberry.field(description="The account's orders, newest first (the owner or an ADMIN; empty for anyone else).")
-    async def orders(self, info: Info, first: int | None = 20, after: str | None = UNSET) -> Connection[Order]:
+    async def orders(self, info: Info, first: First = 20, after: After = UNSET) -> Connection[Order]:
         from .service import list_orders
 
         page = Page.from_args(first, after)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import UNSET
@@ -10,7 +10,7 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
 from subgraphs.common.errors import DomainError, ErrorCode
-from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
 from . import service, sessions
@@ -69,13 +69,19 @@ class Query:
         return [AuthProvider(id=p.id, name=p.name) for p in providers.by_id.values()]
 
     @strawberry.field(description="Any account by id (ADMIN).", permission_classes=[IsAdmin])
-    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+    async def user(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Account id.")]) -> User | None:
         key = parse_id(id)
         row = await info.context.loader(UserLoader).load(key) if key else None
         return User.from_row(row) if row else None
 
     @strawberry.field(description="All accounts, newest first; `search` matches email or name (ADMIN).", permission_classes=[IsAdmin])
-    async def users(self, info: Info, first: int | None = 20, after: str | None = UNSET, search: str | None = UNSET) -> Connection[User]:
+    async def users(
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = UNSET,
+        search: Annotated[str | None, strawberry.argument(description="Text to find in the email or display name, ignoring case; blank means every account.")] = UNSET,
+    ) -> Connection[User]:
         page = Page.from_args(first, after)
         rows = await service.list_users(info.context.db, page, search)
         return Connection[User].build(rows, page, node=User.from_row, key=lambda r: [r.created_at, r.id])
@@ -84,7 +90,7 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Creates an account with email and password and signs it in.")
-    async def register(self, info: Info, input: RegisterInput) -> AuthPayload:
+    async def register(self, info: Info, input: Annotated[RegisterInput, strawberry.argument(description="Email, password and display name.")]) -> AuthPayload:
         try:
             client = (info.context.settings, info.context.client_address)
             user = await service.register(info.context.db, input.email, input.password, input.display_name, client=client)
@@ -93,7 +99,7 @@ class Mutation:
         return await _signed_in(info, user)
 
     @strawberry.mutation(description="Signs in with email and password: a new session and its tokens.")
-    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+    async def login(self, info: Info, input: Annotated[LoginInput, strawberry.argument(description="Email and password.")]) -> AuthPayload:
         try:
             user = await service.authenticate(info.context.db, info.context.settings, input.email, input.password, info.context.client_address)
         except DomainError as error:
@@ -101,7 +107,12 @@ class Mutation:
         return await _signed_in(info, user)
 
     @strawberry.mutation(description="Begins signing in with an external provider (see `authProviders`): returns where to send the browser.")
-    async def start_external_login(self, info: Info, provider: str, redirect_uri: str) -> StartExternalLoginPayload:
+    async def start_external_login(
+        self,
+        info: Info,
+        provider: Annotated[str, strawberry.argument(description="A provider's `id` from `authProviders`.")],
+        redirect_uri: Annotated[str, strawberry.argument(description="Where the provider sends the browser back; one of the store's allowed addresses.")],
+    ) -> StartExternalLoginPayload:
         providers = _services(info).providers
         try:
             url, state = await service.start_external_login(info.context.db, info.context.settings, providers, provider, redirect_uri)
@@ -113,7 +124,12 @@ class Mutation:
         description="Finishes an external sign-in with the `state` and `code` the provider sent back: the linked account, "
         "an existing one with the same provider-verified email (now linked), or a new one."
     )
-    async def complete_external_login(self, info: Info, state: str, code: str) -> AuthPayload:
+    async def complete_external_login(
+        self,
+        info: Info,
+        state: Annotated[str, strawberry.argument(description="The `state` of `startExternalLogin`, as the provider sent it back.")],
+        code: Annotated[str, strawberry.argument(description="The authorization code the provider sent back.")],
+    ) -> AuthPayload:
         providers = _services(info).providers
         try:
             user = await service.complete_external_login(info.context.db, providers, state, code)
@@ -122,7 +138,7 @@ class Mutation:
         return await _signed_in(info, user)
 
     @strawberry.mutation(description="Trades a refresh token for new tokens; a reused token ends its session.")
-    async def refresh_session(self, info: Info, refresh_token: str) -> AuthPayload:
+    async def refresh_session(self, info: Info, refresh_token: Annotated[str, strawberry.argument(description="The refresh token of the last sign-in or refresh.")]) -> AuthPayload:
         try:
             opened = await sessions.rotate(info.context.db, refresh_token)
         except DomainError as error:
@@ -135,7 +151,7 @@ class Mutation:
         return True
 
     @strawberry.mutation(description="Changes the caller's display name or default address.", permission_classes=[IsAuthenticated])
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UserPayload:
+    async def update_profile(self, info: Info, input: Annotated[UpdateProfileInput, strawberry.argument(description="The fields to change; those left out stay as they are.")]) -> UserPayload:
         try:
             address = input.default_address.to_dict() if input.default_address else None
         except ValueError as exc:
@@ -152,4 +168,8 @@ class Mutation:
         return UserPayload(user=User.from_row(row))
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[User])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(
+    query=Query, mutation=Mutation, types=[User],
+    error_codes=[ErrorCode.CONFLICT, ErrorCode.EMAIL_TAKEN, ErrorCode.INVALID_CREDENTIALS, ErrorCode.INVALID_INPUT, ErrorCode.NOT_FOUND, ErrorCode.PROVIDER_ERROR, ErrorCode.RATE_LIMITED],
+)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAuthenticated
-from subgraphs.common.errors import DomainError
+from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.schema import make_schema
 
 from . import service
@@ -30,7 +32,7 @@ class Mutation:
         description="Adds money to the caller's wallet; the same idempotency key credits once.",
         permission_classes=[IsAuthenticated],
     )
-    async def top_up_wallet(self, info: Info, input: TopUpWalletInput) -> TopUpWalletPayload:
+    async def top_up_wallet(self, info: Info, input: Annotated[TopUpWalletInput, strawberry.argument(description="The amount, and the key that makes a retry safe.")]) -> TopUpWalletPayload:
         settings = info.context.settings
         try:
             moved = await service.top_up(
@@ -48,4 +50,5 @@ class Mutation:
         )
 
 
-schema = make_schema(query=Query, mutation=Mutation, types=[User])
+# What the code here can answer in a payload's `errors`; the SDL lists only these.
+schema = make_schema(query=Query, mutation=Mutation, types=[User], error_codes=[ErrorCode.CONFLICT, ErrorCode.INVALID_INPUT])

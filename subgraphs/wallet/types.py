@@ -15,7 +15,7 @@ from subgraphs.common.auth import owned_field
 from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import UserError
 from subgraphs.common.money import money
-from subgraphs.common.pagination import Connection, Page
+from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.types import Money
 
 from . import models
@@ -60,7 +60,7 @@ class Wallet:
 
     @strawberry.field(description="The ledger, newest first.")
     async def transactions(
-        self, info: Info, first: int | None = 20, after: str | None = UNSET
+        self, info: Info, first: First = 20, after: After = UNSET
     ) -> Connection[WalletTransaction]:
         page = Page.from_args(first, after)
         key = (self.wallet_id, page.limit, tuple(page.after) if page.after else None)
