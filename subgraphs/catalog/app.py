@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -11,7 +10,6 @@ from starlette.applications import Starlette
 
 from subgraphs.common.app import create_app
 from subgraphs.common.context import AppState
-from subgraphs.common.db import connect_raw
 from subgraphs.common.settings import Settings
 
 from .cache import CachedReads, ResponseCache
@@ -39,10 +37,10 @@ async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
     async with contextlib.AsyncExitStack() as stack:
         cache = None
         if state.settings.showcase_cache:
-            cache = ResponseCache(state.settings, functools.partial(connect_raw, url, application_name="catalog-showcase"))
+            cache = ResponseCache(state.settings, url)
             await cache.start()
             stack.push_async_callback(cache.stop)
-        categories = CategoryMap(functools.partial(connect_raw, url, application_name="catalog-categories"))
+        categories = CategoryMap(url)
         await categories.start()
         stack.push_async_callback(categories.stop)
         yield Catalog(cache=cache, categories=categories)

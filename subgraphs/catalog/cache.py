@@ -23,17 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
-
+from subgraphs.common.db import listen_forever
 from subgraphs.common.settings import Settings
-
-log = logging.getLogger(__name__)
 
 CHANNEL = "catalog_showcase"
 MAX_BODY = 32 * 1024  # larger requests are passed through untouched
@@ -47,9 +43,9 @@ Entry = tuple[float, list[tuple[bytes, bytes]], bytes]
 class ResponseCache:
     """The entries of one process, and the LISTEN connection that tells it when to forget them."""
 
-    def __init__(self, settings: Settings, connect: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
+    def __init__(self, settings: Settings, url: str) -> None:
         self.ttl, self.capacity = settings.showcase_cache_ttl, settings.showcase_cache_entries
-        self.connect = connect
+        self.url = url
         self.entries: OrderedDict[bytes, Entry] = OrderedDict()
         self.generation = 0
         self.listening = False
@@ -87,35 +83,21 @@ class ResponseCache:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    def _lost(self, *_: Any) -> None:
+    def _listened(self) -> None:
+        self.forget()  # what changed while nobody listened
+        self.listening = True
+        self._ready.set()
+
+    def _lost(self) -> None:
         self.listening = False
         self.forget()
 
     async def _listen(self) -> None:
-        while True:
-            connection = None
-            try:
-                connection = await self.connect()
-                connection.add_termination_listener(self._lost)
-                await connection.add_listener(CHANNEL, self.forget)
-                self.forget()  # what changed while nobody listened
-                self.listening = True
-                self._ready.set()
-                while True:  # a silent dead connection shows as a failed heartbeat
-                    await asyncio.sleep(HEARTBEAT)
-                    async with asyncio.timeout(HEARTBEAT):
-                        await connection.fetchval("SELECT 1")
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("showcase cache LISTEN lost or refused (%s); serving uncached until it is back", exc)
-            finally:
-                self._lost()
-                if connection is not None and not connection.is_closed():
-                    with contextlib.suppress(Exception):
-                        async with asyncio.timeout(1.0):
-                            await connection.close()
-            await asyncio.sleep(HEARTBEAT)
+        # A silent dead connection shows within a HEARTBEAT; retried at least that often.
+        await listen_forever(
+            self.url, CHANNEL, self.forget, ready=self._listened, lost=self._lost,
+            check_every=HEARTBEAT, max_delay=HEARTBEAT, application_name="catalog-showcase",
+        )
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -11,6 +11,9 @@ rename is seen as soon as the notice arrives. The categories are those that exis
 began (at start, and again after a reconnect): one created later is read by the DataLoader, one
 statement per page, as before this map, so the number of statements a page costs stays the same
 whether or not a notice about it has arrived yet.
+
+The rows are read on a connection of their own, opened for each read: the LISTEN connection is
+`listen_forever`'s, busy with its heartbeat.
 """
 
 from __future__ import annotations
@@ -19,90 +22,97 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any
 
-import asyncpg
+from subgraphs.common.db import connect_raw, listen_forever
 
 from .cache import CHANNEL, HEARTBEAT
 from .loaders import CategoryRow, category_rows
 
 log = logging.getLogger(__name__)
+NAME = "catalog-categories"  # the application_name of the map's connections
+READ_WITHIN = 10.0  # seconds a read may take before it counts as failed
+
 
 class CategoryMap:
     """Categories by id, kept in step with the database; `get` answers None whenever it cannot vouch."""
 
-    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]]) -> None:
-        self.connect = connect
+    def __init__(self, url: str) -> None:
+        self.url = url
         self.rows: dict[uuid.UUID, CategoryRow] = {}
         self.fresh = False
         self.generation = 0
-        self._task: asyncio.Task[None] | None = None
+        self.listening = False
+        self.whole = False  # `rows` are every category as of the current LISTEN's start
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wanted = asyncio.Event()  # a (re-)read is due
         self._ready = asyncio.Event()
 
     def get(self, key: uuid.UUID) -> CategoryRow | None:
         return self.rows.get(key) if self.fresh else None
 
     async def start(self, *, wait: float = 5.0) -> None:
-        self._task = asyncio.create_task(self._listen(), name="category-map-listen")
+        self._tasks = [
+            asyncio.create_task(self._follow(), name="category-map-read"),
+            asyncio.create_task(
+                listen_forever(
+                    self.url, CHANNEL, self._heard, ready=self._listened, lost=self._lost,
+                    check_every=HEARTBEAT, max_delay=HEARTBEAT, application_name=NAME,
+                ),
+                name="category-map-listen",
+            ),
+        ]
         with contextlib.suppress(TimeoutError):  # without the database yet: the DataLoader answers meanwhile
             async with asyncio.timeout(wait):
                 await self._ready.wait()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     def _stale(self) -> None:
         self.generation += 1
         self.fresh = False
 
-    async def _read(self, connection: asyncpg.Connection, generation: int, *, every: bool) -> bool:
-        """Re-reads the known categories (all of them when `every`); False if a notice overtook the read."""
-        rows = await category_rows(connection, None if every else list(self.rows))
-        if generation != self.generation:
-            return False
-        self.rows = {row.id: row for row in rows}
-        self.fresh = True
-        return True
+    def _heard(self, payload: str) -> None:
+        if payload == "categories":
+            self._stale()
+            self._wanted.set()
 
-    async def _listen(self) -> None:
+    def _listened(self) -> None:
+        self.listening = True
+        self._stale()
+        self._wanted.set()
+
+    def _lost(self) -> None:
+        self.listening = self.whole = False
+        self._stale()
+
+    async def _follow(self) -> None:
+        """Reads whenever one is due while listening: every category after a (re)connect, the known ones after a notice."""
         while True:
-            connection = None
+            await self._wanted.wait()
+            self._wanted.clear()
+            if not self.listening:  # the next LISTEN asks again
+                continue
+            generation = self.generation
             try:
-                connection = await self.connect()
-                changed = asyncio.Event()
+                rows = await self._read(None if not self.whole else list(self.rows))
+            except Exception as exc:  # noqa: BLE001 (the database may be away: stay stale, try again)
+                log.warning("category map read failed (%s); categories are read per page until it succeeds", exc)
+                await asyncio.sleep(HEARTBEAT)
+                self._wanted.set()
+                continue
+            if generation == self.generation:  # else a notice (or a loss) overtook the read: it is dropped
+                self.rows = {row.id: row for row in rows}
+                self.fresh = self.whole = True
+            self._ready.set()
 
-                def heard(_c: Any, _pid: int, _channel: str, payload: str) -> None:
-                    if payload == "categories":
-                        self._stale()
-                        changed.set()
-
-                connection.add_termination_listener(lambda _c: self._stale())
-                await connection.add_listener(CHANNEL, heard)
-                self._stale()
-                loaded = await self._read(connection, self.generation, every=True)
-                self._ready.set()
-                while True:  # a silent dead connection shows as a failed heartbeat
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(HEARTBEAT):
-                            await changed.wait()
-                    if changed.is_set() or not loaded:
-                        changed.clear()
-                        loaded = await self._read(connection, self.generation, every=not loaded) or loaded
-                    else:
-                        async with asyncio.timeout(HEARTBEAT):
-                            await connection.fetchval("SELECT 1")
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("category map LISTEN lost or refused (%s); categories are read per page until it is back", exc)
+    async def _read(self, keys: list[uuid.UUID] | None) -> list[CategoryRow]:
+        async with asyncio.timeout(READ_WITHIN):
+            connection = await connect_raw(self.url, application_name=NAME)
+            try:
+                return await category_rows(connection, keys)
             finally:
-                self._stale()
-                if connection is not None and not connection.is_closed():
-                    with contextlib.suppress(Exception):
-                        async with asyncio.timeout(1.0):
-                            await connection.close()
-            await asyncio.sleep(HEARTBEAT)
+                await connection.close()

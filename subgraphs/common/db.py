@@ -87,6 +87,7 @@ async def listen_forever(
     first_delay: float = 0.1,
     max_delay: float = 5.0,
     check_every: float = 10.0,
+    application_name: str | None = None,
 ) -> None:
     """LISTENs on `channel` until cancelled, calling `heard(payload)` for each notification.
 
@@ -94,8 +95,11 @@ async def listen_forever(
     termination callback, or at the latest by a `SELECT 1` every `check_every` seconds, and is
     replaced, retrying with exponential backoff and jitter up to `max_delay`. `ready()` runs after
     every successful LISTEN (what was announced while deaf must be looked for then), `lost()`
-    whenever the LISTEN ends.
+    whenever the LISTEN ends (at once from the termination callback when that is how it ends, so
+    nothing relies on a dead LISTEN a moment longer; it may then run twice: keep it idempotent).
+    The connection is named `application_name`, by default `listener_name(channel)`.
     """
+    name = application_name or listener_name(channel)
     failures = 0
     while True:
         ended = asyncio.Event()
@@ -103,9 +107,16 @@ async def listen_forever(
         try:
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow a cancellation that
             # coincides with the inner call's end, and stopping the relay would then wait forever.
-            async with asyncio.timeout(max(check_every, 1.0)):
-                connection = await connect_raw(url, application_name=listener_name(channel))
-            connection.add_termination_listener(lambda _c: ended.set())
+            # A short heartbeat does not make a slow connect under load a failure.
+            async with asyncio.timeout(max(check_every, 10.0)):
+                connection = await connect_raw(url, application_name=name)
+
+            def terminated(_c: asyncpg.Connection, ended: asyncio.Event = ended) -> None:
+                if not ended.is_set():  # not after this round ended: a newer LISTEN may be up by then
+                    ended.set()
+                    lost()
+
+            connection.add_termination_listener(terminated)
             await connection.add_listener(channel, lambda _c, _pid, _ch, payload: heard(payload))
             failures = 0
             ready()
@@ -116,12 +127,13 @@ async def listen_forever(
                 if not ended.is_set():
                     async with asyncio.timeout(check_every):
                         await connection.fetchval("SELECT 1")
-            log.warning("LISTEN %s: connection lost; listening again", channel)
+            log.warning("LISTEN %s (%s): connection lost; listening again", channel, name)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 (the server may be down or restarting: try again)
-            log.warning("LISTEN %s failed; retrying", channel, exc_info=failures == 0)
+            log.warning("LISTEN %s (%s) failed; retrying", channel, name, exc_info=failures == 0)
         finally:
+            ended.set()
             lost()
             if connection is not None and not connection.is_closed():
                 with contextlib.suppress(Exception):
