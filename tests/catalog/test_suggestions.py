@@ -109,17 +109,18 @@ DELETE = "mutation($id: ID!) { deleteProduct(id: $id) { errors { code } } }"
 
 
 async def test_a_renamed_or_deleted_product_leaves_the_suggestions(admin_client: GraphQLClient, catalog: GraphQLClient) -> None:
+    # Seven letters: a shorter random prefix may, one typo away, begin another test's random word.
     shelf = await make_category(admin_client)
     old, new = "v" + word(), "w" + word()
     product = await make_product(admin_client, shelf["id"], name=f"{old.title()} vase")
-    assert [s["product"]["id"] for s in await suggest(catalog, old[:5])] == [product["id"]]
+    assert [s["product"]["id"] for s in await suggest(catalog, old[:7])] == [product["id"]]
     assert (await admin_client.data(RENAME, {"id": product["id"], "name": f"{new.title()} vase"}))["updateProduct"]["errors"] == []
-    assert await suggest(catalog, old[:5]) == []
-    assert await suggest(catalog, old[:2] + old[3:6]) == []  # nor through a typo of the old word
-    assert [s["text"] for s in await suggest(catalog, new[:5])] == [f"{new.title()} vase"]
+    assert await suggest(catalog, old[:7]) == []
+    assert await suggest(catalog, old[:2] + old[3:8]) == []  # nor through a typo of the old word
+    assert [s["text"] for s in await suggest(catalog, new[:7])] == [f"{new.title()} vase"]
     assert (await admin_client.data(DELETE, {"id": product["id"]}))["deleteProduct"]["errors"] == []
-    assert await suggest(catalog, new[:5]) == []
-    assert await suggest(catalog, new[:3] + new[4] + new[3] + new[5:7]) == []
+    assert await suggest(catalog, new[:7]) == []
+    assert await suggest(catalog, new[:3] + new[4] + new[3] + new[5:8]) == []
 
 
 async def test_a_word_held_by_many_products_keeps_suggesting_after_deletions(admin_client: GraphQLClient, catalog: GraphQLClient) -> None:
