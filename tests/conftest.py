@@ -163,14 +163,23 @@ async def serve(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 def free_port(ports: range) -> int:
     """A port of `ports` (tried in random order) nobody listens on now: test servers keep off
     the store's own ports, and side-by-side runs keep off each other's."""
+    return free_ports(ports, 1)[0]
+
+
+def free_ports(ports: range, count: int) -> list[int]:
+    """`count` different ports of `ports` nobody listens on now (two picks before either server
+    binds could otherwise be the same port, and one server would answer for both)."""
+    found: list[int] = []
     for port in random.sample(ports, len(ports)):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
-            return port
-    raise RuntimeError(f"no free port in {ports}")
+            found.append(port)
+            if len(found) == count:
+                return found
+    raise RuntimeError(f"not {count} free ports in {ports}")
 
 
 def unique(prefix: str = "t") -> str:

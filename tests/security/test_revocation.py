@@ -14,7 +14,7 @@ import pytest
 from shop.stack import Stack
 from subgraphs.common.revocation import CLOSE_CODE
 from subgraphs.common.settings import Settings
-from tests.conftest import TEST_PORT_BASE, GraphQLClient, eventually, free_port, unique
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, eventually, free_ports, unique
 from tests.security.revocation_support import (
     LOGIN,
     LOGOUT,
@@ -120,7 +120,7 @@ async def test_a_subgraph_restarted_after_the_logout_still_refuses(store: Stack,
 
 async def test_two_replicas_of_a_subgraph_both_refuse(store: Stack, gateway: GraphQLClient, http: httpx.AsyncClient) -> None:
     """A second catalog and a second notifications process: each refuses, and each closes its own sockets."""
-    catalog_port, notifications_port = free_port(REPLICA_PORTS), free_port(REPLICA_PORTS)
+    catalog_port, notifications_port = free_ports(REPLICA_PORTS, 2)
     keys = [await store.replica("catalog", catalog_port), await store.replica("notifications", notifications_port)]
     try:
         token = (await sign_up(gateway))["accessToken"]
@@ -150,7 +150,7 @@ async def test_a_process_that_cannot_learn_of_revocations_refuses_signed_in_call
     away again, and behind once LISTEN breaks too; back by itself when users returns."""
     from subgraphs.common.db import connect_raw
 
-    users_port, port = free_port(REPLICA_PORTS), free_port(REPLICA_PORTS)
+    users_port, port = free_ports(REPLICA_PORTS, 2)
     env = {
         "SHOP_USERS_URL": f"http://{store.settings.host}:{users_port}",  # nobody there yet
         "SHOP_JWKS_URL": f"{store.settings.url('users')}/.well-known/jwks.json",  # keys stay reachable
