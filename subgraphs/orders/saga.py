@@ -2,9 +2,11 @@
 
 Every step is persisted (`saga_steps`) and every remote effect is idempotent by order id, so the
 saga can be run again from the database at any point — after a crash, by another replica, or by
-recovery — without doubling anything. A refusal compensates the finished steps in reverse and
-ends the order FAILED; an outage is retried until the deadline, then compensated as well (the
-remotes leave tombstones, so undoing a step that never landed is safe).
+recovery — without doubling anything. A refusal compensates the finished steps (the delivery
+first, then in reverse) and ends the order FAILED; an outage is retried until the deadline, then compensated as well (the
+remotes leave tombstones, so undoing a step that never landed is safe). Once the parcel is on its
+way it cannot be called back, and then the purchase is finished instead: nothing is refunded or put
+back on the shelf for goods that travel.
 
 Two runners never work on one order at once: each holds a PostgreSQL advisory lock on the order
 id for as long as it runs, and a crashed runner's lock dies with its connection. A runner does
@@ -181,8 +183,12 @@ class Saga:
             )
 
     async def _backward(self, db: Db, order_id: uuid.UUID) -> bool:
-        """Undoes the finished steps in reverse; ends FAILED (or CANCELLED when cancelling)."""
-        for step in reversed(await self._steps(db, order_id)):
+        """Undoes the finished steps, the delivery first, then the others in reverse; ends FAILED
+        (or CANCELLED when cancelling). A parcel already on its way turns the saga forward again."""
+        steps = await self._steps(db, order_id)
+        # The delivery first: it is the one undo that can be refused (the parcel has left), and then
+        # the purchase must be finished, so no money or stock may have gone back before it is asked.
+        for step in sorted(reversed(steps), key=lambda s: s.step != Step.DELIVER):
             if step.state not in UNDOABLE:
                 continue
             _, undo = self.table[step.step]
@@ -192,7 +198,9 @@ class Saga:
                 log.warning("compensation %s of order %s postponed: %s", step.step, order_id, outage)
                 return False
             except Refused as refused:
-                # Nothing left to undo there (e.g. the delivery already moved on): record and go on.
+                if step.step == Step.DELIVER:
+                    return await self._finish_instead(db, order_id, steps, refused)
+                # Nothing left to undo there (a tombstone, or never landed): record and go on.
                 log.error("compensation %s of order %s refused: %s", step.step, order_id, refused)
             async with db.begin() as session:
                 await self._mark(session, order_id, step.step, StepState.COMPENSATED)
@@ -206,6 +214,27 @@ class Saga:
             else:
                 await set_status(session, order, OrderStatus.FAILED, order.failure_reason)
         return True
+
+    async def _finish_instead(self, db: Db, order_id: uuid.UUID, steps: list[SagaStep], refused: Refused) -> bool:
+        """The parcel left before it could be called back: the steps that timed out are run again
+        (each is idempotent) until the order is confirmed. False: recovery resumes it."""
+        if any(step.state == StepState.FAILED for step in steps):
+            # A step was refused outright, yet the parcel travels: neither way is safe without a person.
+            log.error("order %s: the delivery cannot be called back (%s) and a step was refused; it waits for an operator", order_id, refused)
+            return False
+        async with db.begin() as session:
+            await session.execute(
+                update(SagaStep)
+                .where(SagaStep.order_id == order_id, SagaStep.state == StepState.UNKNOWN)
+                .values(state=StepState.PENDING, updated_at=func.clock_timestamp())
+            )
+            await session.execute(
+                update(Order)
+                .where(Order.id == order_id, Order.saga == SagaState.COMPENSATING)
+                .values(saga=SagaState.RUNNING, failure_reason=None, updated_at=func.clock_timestamp())
+            )
+        log.warning("order %s: the delivery is on its way (%s); finishing the purchase instead of undoing it", order_id, refused)
+        return False
 
 
 async def _empty_cart(session: AsyncSession, order: Order) -> None:

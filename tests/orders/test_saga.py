@@ -109,6 +109,43 @@ async def test_an_outage_past_the_deadline_compensates_the_uncertain_step_too(db
     effects_undone(remote, order_id, user)
 
 
+async def test_a_parcel_on_its_way_turns_the_saga_forward_instead_of_refunding(db) -> None:  # type: ignore[no-untyped-def]
+    """Stock cannot be committed past the deadline, but an admin has already sent the parcel: no
+    refund, no stock back on the shelf; the commit is retried until the order is confirmed."""
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.crash_after.add("deliver")
+    with pytest.raises(Crash):
+        await Saga(db, remote).run(order_id)
+    remote.deliveries[order_id] = "IN_TRANSIT"
+    remote.fail("commit", OUTAGE)
+    assert await Saga(db, remote, deadline=0).run(order_id) is False
+    status, steps, _ = await state(db, order_id)
+    assert status == "PENDING" and steps == {"reserve": "DONE", "charge": "DONE", "deliver": "DONE", "commit": "PENDING"}
+    assert [c for c in remote.calls if c in ("release", "refund", "cancel_delivery")] == ["cancel_delivery"]
+    assert remote.balance[user] == Decimal("700.00") and order_id in remote.reserved
+    async with db() as session:
+        order = await session.get(Order, order_id)
+        assert order is not None and order.saga == "RUNNING" and order.failure_reason is None
+
+    assert await Saga(db, remote, deadline=0).run(order_id) is True  # the catalog is back
+    status, steps, history = await state(db, order_id)
+    assert status == "CONFIRMED" and set(steps.values()) == {"DONE"} and history == ["PENDING", "CONFIRMED"]
+    assert remote.balance[user] == Decimal("700.00") and order_id in remote.committed
+    assert remote.deliveries[order_id] == "IN_TRANSIT"
+
+
+async def test_a_parcel_that_can_still_be_called_back_is_undone_first(db) -> None:  # type: ignore[no-untyped-def]
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.fail("commit", OUTAGE)
+    assert await Saga(db, remote, deadline=0).run(order_id) is True
+    status, steps, _ = await state(db, order_id)
+    assert status == "FAILED" and steps["commit"] == "COMPENSATED"
+    assert [c for c in remote.calls if c in ("release", "refund", "cancel_delivery")] == ["cancel_delivery", "release", "refund", "release"]
+    effects_undone(remote, order_id, user)
+
+
 @pytest.mark.parametrize("step", ["reserve", "charge", "deliver", "commit"])
 async def test_a_crash_after_each_step_is_finished_by_recovery(db, step: str) -> None:  # type: ignore[no-untyped-def]
     remote = FakeRemote()
