@@ -12,6 +12,10 @@ began (at start, and again after a reconnect): one created later is read by the 
 statement per page, as before this map, so the number of statements a page costs stays the same
 whether or not a notice about it has arrived yet.
 
+The response cache listens on a connection of its own and may hear of a rename first: an answer
+computed meanwhile would hold the old name under the cache's new generation. So every time the map
+turns stale it calls `on_change` (the cache's `forget`), and such an answer is dropped.
+
 The rows are read on a connection of their own, opened for each read: the LISTEN connection is
 `listen_forever`'s, busy with its heartbeat.
 """
@@ -22,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 
 from subgraphs.common.db import connect_raw, listen_forever
 
@@ -36,8 +41,9 @@ READ_WITHIN = 10.0  # seconds a read may take before it counts as failed
 class CategoryMap:
     """Categories by id, kept in step with the database; `get` answers None whenever it cannot vouch."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, on_change: Callable[[], None] | None = None) -> None:
         self.url = url
+        self.on_change = on_change
         self.rows: dict[uuid.UUID, CategoryRow] = {}
         self.fresh = False
         self.generation = 0
@@ -74,6 +80,8 @@ class CategoryMap:
     def _stale(self) -> None:
         self.generation += 1
         self.fresh = False
+        if self.on_change is not None:
+            self.on_change()
 
     def _heard(self, payload: str) -> None:
         if payload == "categories":
