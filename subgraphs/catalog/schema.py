@@ -56,7 +56,7 @@ class Query:
         listing = Listing.of(
             _set(sort) and sort.value, _set(where.search), _set(where.category_id), _set(where.in_stock_only)  # type: ignore[union-attr]
         )
-        page = Page.from_args(first, _set(after), key=cursor_types(listing))
+        page = Page.from_args(first, after, key=cursor_types(listing))
         rows = await list_products(info.context.db, listing, page)
         currency = info.context.settings.currency
         connection = ProductConnection.build(

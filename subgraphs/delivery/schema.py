@@ -41,7 +41,7 @@ class Query:
         after: After = UNSET,
         status: Annotated[DeliveryStatus | None, strawberry.argument(description="Only deliveries in this status; null means every status.")] = UNSET,
     ) -> Connection[Delivery]:
-        page = Page.from_args(first, after or None)
+        page = Page.from_args(first, after)
         rows = await service.list_deliveries(info.context.db, page, status.value if status else None)
         return Connection[Delivery].build(rows, page, node=Delivery.from_row, key=lambda row: [row.created_at, row.id])
 

@@ -35,7 +35,7 @@ class Query:
         after: After = UNSET,
         unread_only: Annotated[bool | None, strawberry.argument(description="Only those not yet marked read.")] = False,
     ) -> Connection[Notification]:
-        page = Page.from_args(first, after or None)
+        page = Page.from_args(first, after)
         rows = await service.history(info.context.db, info.context.principal.user_id, page, unread_only=bool(unread_only))
         return Connection[Notification].build(rows, page, node=Notification.from_row, key=lambda row: [row.created_at, row.id])
 
