@@ -118,6 +118,10 @@ class RemoteUnavailable(Exception):
     """The other subgraph did not answer after every retry, or its circuit is open."""
 
 
+class OffContract(RemoteUnavailable):
+    """The other subgraph answered, but not as the contract says (a remote of another version)."""
+
+
 class _Retryable(Exception):
     pass
 
@@ -199,7 +203,7 @@ class InternalClient:
 
     async def call(self, call: Call[Req, Rep], request: Req, *, service: str = "") -> Rep:
         """The reply of `call` as its model; `Refused` when the remote declined; RemoteUnavailable
-        when it cannot be had, or answers outside the contract (a remote of another version)."""
+        when it cannot be had, `OffContract` (one) when it answers outside the contract."""
         fields = request.wire()
         path = call.path.format(**{name: fields.pop(name) for name in call.path_fields})
         if call.method == "GET":
@@ -213,7 +217,7 @@ class InternalClient:
                 return call.reply.model_validate(reply.body)
             refusal = Refusal.model_validate(reply.body)
         except ValidationError as error:
-            raise RemoteUnavailable(f"{service or call.service} answered outside the contract: {explain(error)}") from None
+            raise OffContract(f"{service or call.service} answered outside the contract: {explain(error)}") from None
         raise Refused(refusal.error, refusal.message, refusal.product_id)
 
     def breaker(self, service: str) -> Breaker:
