@@ -11,7 +11,6 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 
 from subgraphs.common.auth import IsAdmin
 from subgraphs.common.errors import DomainError, ErrorCode
-from subgraphs.common.ids import parse_id
 from subgraphs.common.pagination import After, First, Page
 from subgraphs.common.schema import make_schema
 
@@ -67,8 +66,7 @@ class Query:
 
     @strawberry.field(description="One product of the showcase; null when it does not exist or was deleted.")
     async def product(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")]) -> Product | None:
-        key = parse_id(id)
-        row = await info.context.loader(ProductLoader).load(key) if key else None
+        row = await info.context.loader(ProductLoader).load_id(id)
         if row is None or row.deleted_at is not None:
             return None
         return Product.from_row(row, info.context.settings.currency)

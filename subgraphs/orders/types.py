@@ -143,10 +143,7 @@ class Order:
         from .loaders import OrderLoader
         from .service import visible
 
-        key = parse_id(id)
-        if key is None:
-            return None
-        row = visible(await info.context.loader(OrderLoader).load(key), info.context.principal)
+        row = visible(await info.context.loader(OrderLoader).load_id(id), info.context.principal)
         return cls.from_row(row) if row else None
 
 

@@ -25,7 +25,6 @@ from .types import (
     User,
     UserPayload,
 )
-from subgraphs.common.ids import parse_id
 
 if TYPE_CHECKING:
     from .app import Users
@@ -70,8 +69,7 @@ class Query:
 
     @strawberry.field(description="Any account by id (ADMIN).", permission_classes=[IsAdmin])
     async def user(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Account id.")]) -> User | None:
-        key = parse_id(id)
-        row = await info.context.loader(UserLoader).load(key) if key else None
+        row = await info.context.loader(UserLoader).load_id(id)
         return User.from_row(row) if row else None
 
     @strawberry.field(description="All accounts, newest first; `search` matches email or name (ADMIN).", permission_classes=[IsAdmin])
