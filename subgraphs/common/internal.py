@@ -7,7 +7,7 @@ the caller chooses (the order id), backed by a unique constraint, so a retry nev
 What each route takes and answers is written once, in `subgraphs.common.contract`:
 
 Server side:   route(CHARGE, charge)
-    async def charge(state: AppState, request: ChargeRequest) -> ChargeReply: ... (or raise Refused)
+    async def charge(state: AppState, request: ChargeRequest) -> ChargeReply: ... (or raise Refused, or a DomainError)
 Client side:   reply = await InternalClient(settings).call(CHARGE, ChargeRequest(...))
 """
 
@@ -29,6 +29,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from .context import AppState
 from .contract import STATUS, Call, Refusal, RefusalCode, Refused, Rep, Req
+from .errors import DomainError
 from .inputs import forbidden_at
 from .settings import Settings
 
@@ -102,11 +103,15 @@ def parse(model: type[Req], data: object) -> Req:
 
 def route(call: Call[Req, Rep], handler: Callable[[AppState, Req], Awaitable[Rep]]) -> Route:
     """The route answering `call`: the body (with query and path parameters) validated as its
-    request, the handler's reply as 200, a `Refused` as its status; 400 for a malformed body."""
+    request, the handler's reply as 200, a `Refused` as its status, a service's `DomainError` as
+    the refusal with its code; 400 for a malformed body."""
 
     async def endpoint(state: AppState, body: dict[str, Any]) -> Reply:
         try:
             reply = await handler(state, parse(call.request, body))
+        except DomainError as error:
+            refused = Refused.from_domain(error)
+            return Reply(refused.status, refused.wire())
         except Refused as refused:
             return Reply(refused.status, refused.wire())
         return Reply(200, reply.wire())

@@ -2,7 +2,7 @@
 
     page = Page.from_args(first, after)          # BAD_USER_INPUT on a bad first / cursor
     rows = await session.scalars(NEWEST.paged(select(Order).where(...), page))   # in service.py
-    return Connection.build(rows, page, node=to_type, key=lambda row: [row.created_at, row.id])
+    return Connection.build(rows, page, node=to_type)     # key=: a row's cursor, [created_at, id] unless told
 
 `after` is declared `After = UNSET` in every resolver and handed to `Page.from_args` as it comes:
 a Python default of None would print `after: String = null` into the SDL, which the contract
@@ -69,11 +69,12 @@ class Connection(Generic[T]):
 
     @classmethod
     def build(
-        cls, rows: Sequence[R], page: Page, *, node: Callable[[R], T], key: Callable[[R], list[Any]]
+        cls, rows: Sequence[R], page: Page, *, node: Callable[[R], T], key: Callable[[R], list[Any]] | None = None
     ) -> Connection[T]:
         """A connection from `page.limit` rows (one more than asked tells whether a next page exists)."""
         more = len(rows) > page.first
-        edges = [Edge(cursor=encode_cursor(key(row)), node=node(row)) for row in rows[: page.first]]
+        position = key or created_position
+        edges = [Edge(cursor=encode_cursor(position(row)), node=node(row)) for row in rows[: page.first]]
         return cls(
             edges=edges,
             page_info=PageInfo(
@@ -83,6 +84,11 @@ class Connection(Generic[T]):
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+
+def created_position(row: Any) -> list[Any]:
+    """A row's place in a list by (created_at, id), either way: the cursor of the CREATED sort key."""
+    return [row.created_at, row.id]
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ class Query:
     ) -> Connection[Delivery]:
         page = Page.from_args(first, after)
         rows = await service.list_deliveries(info.context.db, page, status.value if status else None)
-        return Connection[Delivery].build(rows, page, node=Delivery.from_row, key=lambda row: [row.created_at, row.id])
+        return Connection[Delivery].build(rows, page, node=Delivery.from_row)
 
 
 @strawberry.type

@@ -37,7 +37,7 @@ class Query:
     ) -> Connection[Notification]:
         page = Page.from_args(first, after)
         rows = await service.history(info.context.db, info.context.principal.user_id, page, unread_only=bool(unread_only))
-        return Connection[Notification].build(rows, page, node=Notification.from_row, key=lambda row: [row.created_at, row.id])
+        return Connection[Notification].build(rows, page, node=Notification.from_row)
 
     @strawberry.field(description="How many of your notifications are unread.", permission_classes=[IsAuthenticated])
     async def unread_notification_count(self, info: Info) -> int:

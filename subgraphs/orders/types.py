@@ -148,7 +148,7 @@ class Order:
 
 
 def order_page(rows: list[models.Order], page: Page) -> Connection[Order]:
-    return Connection[Order].build(rows, page, node=Order.from_row, key=lambda r: [r.created_at, r.id])
+    return Connection[Order].build(rows, page, node=Order.from_row)
 
 
 @strawberry.input(description="Where the order goes.")

@@ -82,7 +82,7 @@ class Query:
     ) -> Connection[User]:
         page = Page.from_args(first, after)
         rows = await service.list_users(info.context.db, page, search)
-        return Connection[User].build(rows, page, node=User.from_row, key=lambda r: [r.created_at, r.id])
+        return Connection[User].build(rows, page, node=User.from_row)
 
 
 @strawberry.type
