@@ -33,6 +33,7 @@ from bench.catalog import PAGE
 from shop import SUBGRAPHS
 from shop.cli import prepare
 from shop.migrate import migrate_all
+from shop.probes import PROBES
 from shop.postgres import ensure_database, server_url
 from shop.stack import Stack
 from subgraphs.common.auth import Principal
@@ -43,14 +44,6 @@ console = Console(stderr=True)
 DATA = ROOT / ".data" / "bench-revocation"
 DATABASE = "shop_bench_revocation"
 REGISTER = 'mutation($e: String!) { register(input: {email: $e, password: "correct horse", displayName: "B"}) { accessToken errors { code } } }'
-PROBES = {
-    "users": "{ me { id } }",
-    "catalog": "{ categories { id } }",
-    "wallet": "{ myWallet { id } }",
-    "orders": "{ cart { itemCount } }",
-    "delivery": "{ pickupPoints { id } }",
-    "notifications": "{ unreadNotificationCount }",
-}
 
 
 async def ask(http: httpx.AsyncClient, url: str, query: str, token: str | None, variables: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -7,16 +7,18 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from subgraphs.catalog.internal import ROUTES as CATALOG
 from subgraphs.common import contract
 from subgraphs.common.contract import MEANING, STATUS, Call, RefusalCode, Refused
-from subgraphs.common.errors import ErrorCode
-from subgraphs.common.internal import InternalClient, RemoteUnavailable
+from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.internal import SERVICE_HEADER, InternalClient, RemoteUnavailable, route
 from subgraphs.common.settings import Settings
 from subgraphs.delivery.internal import ROUTES as DELIVERY
 from subgraphs.notifications.internal import ROUTES as NOTIFICATIONS
@@ -139,3 +141,15 @@ async def test_an_unknown_pickup_point_is_no_error(settings: Settings) -> None:
     assert await remote.pickup_point_exists(point) is False
     assert seen[0].method == "GET" and seen[0].url.path == f"/internal/pickup-points/{point}"
     await remote.client.aclose()
+
+
+async def test_a_handlers_domain_error_is_answered_as_the_refusal_with_its_code(settings: Settings) -> None:
+    async def charge(state: Any, request: contract.ChargeRequest) -> contract.ChargeReply:
+        raise DomainError(ErrorCode.INSUFFICIENT_FUNDS, "Not enough money.")
+
+    app = Starlette(routes=[route(contract.CHARGE, charge)])
+    app.state.shop = SimpleNamespace(settings=settings)
+    body = {"order_id": str(uuid.uuid4()), "user_id": str(uuid.uuid4()), "amount": "10.00"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://wallet") as http:
+        response = await http.post(contract.CHARGE.path, json=body, headers={SERVICE_HEADER: settings.resolved_service_token()})
+    assert (response.status_code, response.json()) == (409, {"error": "INSUFFICIENT_FUNDS", "message": "Not enough money."})

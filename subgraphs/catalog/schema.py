@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin
-from subgraphs.common.errors import DomainError, ErrorCode
-from subgraphs.common.ids import parse_id
+from subgraphs.common.errors import ErrorCode, mutation
 from subgraphs.common.pagination import After, First, Page
 from subgraphs.common.schema import make_schema
 
@@ -34,8 +32,6 @@ from .types import (
     UpdateProductInput,
 )
 
-T = TypeVar("T")
-
 
 def _set(value: Any) -> Any:
     return None if value is UNSET else value
@@ -56,7 +52,7 @@ class Query:
         listing = Listing.of(
             _set(sort) and sort.value, _set(where.search), _set(where.category_id), _set(where.in_stock_only)  # type: ignore[union-attr]
         )
-        page = Page.from_args(first, _set(after), key=cursor_types(listing))
+        page = Page.from_args(first, after, key=cursor_types(listing))
         rows = await list_products(info.context.db, listing, page)
         currency = info.context.settings.currency
         connection = ProductConnection.build(
@@ -67,8 +63,7 @@ class Query:
 
     @strawberry.field(description="One product of the showcase; null when it does not exist or was deleted.")
     async def product(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")]) -> Product | None:
-        key = parse_id(id)
-        row = await info.context.loader(ProductLoader).load(key) if key else None
+        row = await info.context.loader(ProductLoader).load_id(id)
         if row is None or row.deleted_at is not None:
             return None
         return Product.from_row(row, info.context.settings.currency)
@@ -98,28 +93,15 @@ class Query:
         return [Category.from_row(row) for row in await service.list_categories(info.context.db)]
 
 
-async def _attempt(action: Awaitable[T], ok: Callable[[T], Any], failed: Callable[[DomainError], Any]) -> Any:
-    """Runs a service action; an expected failure becomes the payload's `errors`."""
-    try:
-        result = await action
-    except DomainError as error:
-        return failed(error)
-    return ok(result)
-
-
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Adds a category (ADMIN).", permission_classes=[IsAdmin])
+    @mutation(description="Adds a category (ADMIN).", permission_classes=[IsAdmin])
     async def create_category(self, info: Info, input: Annotated[CreateCategoryInput, strawberry.argument(description="The new category.")]) -> CategoryPayload:
-        return await _attempt(
-            service.create_category(info.context.db, input.name, input.slug),
-            lambda row: CategoryPayload(category=Category.from_row(row)),
-            lambda error: CategoryPayload(errors=[error.as_user_error()]),
-        )
+        return CategoryPayload(category=Category.from_row(await service.create_category(info.context.db, input.name, input.slug)))
 
-    @strawberry.mutation(description="Adds a product to the showcase (ADMIN).", permission_classes=[IsAdmin])
+    @mutation(description="Adds a product to the showcase (ADMIN).", permission_classes=[IsAdmin])
     async def create_product(self, info: Info, input: Annotated[CreateProductInput, strawberry.argument(description="The new product.")]) -> ProductPayload:
-        action = service.create_product(
+        row = await service.create_product(
             info.context.db,
             name=input.name,
             description=input.description,
@@ -128,9 +110,9 @@ class Mutation:
             stock=_set(input.stock),
             image_url=_set(input.image_url),
         )
-        return await _product_payload(info, action)
+        return _product_payload(info, row)
 
-    @strawberry.mutation(description="Changes a product's details; stock changes go through adjustStock (ADMIN).", permission_classes=[IsAdmin])
+    @mutation(description="Changes a product's details; stock changes go through adjustStock (ADMIN).", permission_classes=[IsAdmin])
     async def update_product(
         self,
         info: Info,
@@ -138,19 +120,15 @@ class Mutation:
         input: Annotated[UpdateProductInput, strawberry.argument(description="The fields to change; those left out stay as they are.")],
     ) -> ProductPayload:
         changes = {name: value for name, value in vars(input).items() if value is not UNSET}
-        return await _product_payload(info, service.update_product(info.context.db, id, changes))
+        return _product_payload(info, await service.update_product(info.context.db, id, changes))
 
-    @strawberry.mutation(
+    @mutation(
         description="Takes a product off the showcase; past orders keep their lines (ADMIN).", permission_classes=[IsAdmin]
     )
     async def delete_product(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")]) -> DeleteProductPayload:
-        return await _attempt(
-            service.delete_product(info.context.db, id),
-            lambda key: DeleteProductPayload(deleted_id=strawberry.ID(str(key))),
-            lambda error: DeleteProductPayload(errors=[error.as_user_error()]),
-        )
+        return DeleteProductPayload(deleted_id=strawberry.ID(str(await service.delete_product(info.context.db, id))))
 
-    @strawberry.mutation(
+    @mutation(
         description="Adds `delta` items to the stock on hand (negative removes); never below what is reserved (ADMIN).",
         permission_classes=[IsAdmin],
     )
@@ -160,16 +138,11 @@ class Mutation:
         product_id: Annotated[strawberry.ID, strawberry.argument(description="Product id.")],
         delta: Annotated[int, strawberry.argument(description="Items to add to the stock on hand, negative to take away; it cannot fall below what is reserved.")],
     ) -> ProductPayload:
-        return await _product_payload(info, service.adjust_stock(info.context.db, product_id, delta))
+        return _product_payload(info, await service.adjust_stock(info.context.db, product_id, delta))
 
 
-async def _product_payload(info: Info, action: Awaitable[Any]) -> ProductPayload:
-    currency = info.context.settings.currency
-    return await _attempt(  # type: ignore[no-any-return]
-        action,
-        lambda row: ProductPayload(product=Product.from_row(row, currency)),
-        lambda error: ProductPayload(errors=[error.as_user_error()]),
-    )
+def _product_payload(info: Info, row: Any) -> ProductPayload:
+    return ProductPayload(product=Product.from_row(row, info.context.settings.currency))
 
 
 # What the code here can answer in a payload's `errors`; the SDL lists only these.

@@ -45,14 +45,14 @@ from typing import Any
 
 import asyncpg
 
-from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, literal, literal_column, not_, select, text, true, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, String, and_, bindparam, func, literal_column, not_, select, text, true
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import bad_user_input
 from subgraphs.common.ids import require_id
-from subgraphs.common.pagination import Page
+from subgraphs.common.pagination import Keyset, Page
 
 from .models import TS_CONFIG, Product
 from .typos import corrected, plain_words
@@ -78,6 +78,8 @@ SORTS: dict[str, tuple[ColumnElement[Any], bool, type]] = {
     "PRICE_DESC": (P.c.price, True, Decimal),
     "RELEVANCE": (P.c.created_at, True, datetime),
 }
+#: sort -> its keyset order: the key, then the id breaking ties, both the sort's way.
+KEYSETS = {sort: Keyset((key, P.c.id), descending) for sort, (key, descending, _) in SORTS.items()}
 TIERS = ("name", "text", "typo")
 #: Modes of the other sorts: no search, a full-text search, or its typo fallback.
 MODES = ("all", "words", "typo")
@@ -183,22 +185,14 @@ def _match(mode: str, search: str, c: Any) -> ColumnElement[bool]:
 
 
 def _filters(listing: Listing, mode: str, after: After | None) -> list[ColumnElement[bool]]:
-    key, descending, _ = SORTS[listing.sort]
     where: list[ColumnElement[bool]] = [P.c.deleted_at.is_(None)]
     if listing.category_id is not None:
         where.append(P.c.category_id == listing.category_id)
     if listing.in_stock_only:
         where.append(P.c.on_hand > P.c.reserved)
     if after is not None and after.mode == mode:
-        position = tuple_(key, P.c.id)
-        bound = tuple_(literal(after.key, key.type), literal(after.id, P.c.id.type))
-        where.append(position < bound if descending else position > bound)
+        where += KEYSETS[listing.sort].beyond((after.key, after.id))
     return where
-
-
-def _ordered(listing: Listing) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    key, descending, _ = SORTS[listing.sort]
-    return (key.desc(), P.c.id.desc()) if descending else (key.asc(), P.c.id.asc())
 
 
 def _plain(listing: Listing, mode: str, after: After | None, limit: int) -> Select[Any]:
@@ -206,7 +200,7 @@ def _plain(listing: Listing, mode: str, after: After | None, limit: int) -> Sele
     return (
         select(*SHOWN, literal_column(f"'{mode}'").label("mode"))
         .where(*_filters(listing, mode, after))
-        .order_by(*_ordered(listing))
+        .order_by(*KEYSETS[listing.sort].order())
         .limit(_constant(limit, Integer))
     )
 
@@ -226,18 +220,17 @@ def _jump(listing: Listing, after: After | None) -> ColumnElement[bool] | None:
 def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> Select[Any]:
     """A bounded probe of the newest (or first) WINDOW rows, then, only if short, the older hits."""
     assert listing.search is not None
-    key, descending, _ = SORTS[listing.sort]
-    filters, order, tag = _filters(listing, mode, after), _ordered(listing), literal_column(f"'{mode}'").label("mode")
+    key, keyset = SORTS[listing.sort][0], KEYSETS[listing.sort]
+    filters, order, tag = _filters(listing, mode, after), keyset.order(), literal_column(f"'{mode}'").label("mode")
     jump = _jump(listing, after) if mode == "words" else None
     columns = [*COLUMNS, *(SEARCHED if mode != "typo" else ())]
     window = select(*(P.c[name] for name in columns), key.label("sort_key")).where(*filters, *([jump] if jump is not None else [])).order_by(*order)
     window_sq = window.limit(WINDOW).subquery("window")
     w = window_sq.c
-    head_order = (w.sort_key.desc(), w.id.desc()) if descending else (w.sort_key.asc(), w.id.asc())
     head = (
         select(*(w[name] for name in COLUMNS), tag, literal_column("0").label("part"), w.sort_key)
         .where(_match(mode, listing.search, w))
-        .order_by(*head_order)
+        .order_by(*keyset.order([w.sort_key, w.id]))
         .limit(_constant(limit, Integer))
         .cte("head")
         .prefix_with("MATERIALIZED")
@@ -245,19 +238,18 @@ def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> S
     # Where the probe stopped; no row when the window held everything, and then no tail either.
     edge = window.offset(WINDOW - 1).limit(1).with_only_columns(key.label("key"), P.c.id.label("id")).subquery("edge")
     short = select(func.count()).select_from(head).scalar_subquery() < _constant(limit, Integer)
-    beyond = tuple_(key, P.c.id) < tuple_(edge.c.key, edge.c.id) if descending else tuple_(key, P.c.id) > tuple_(edge.c.key, edge.c.id)
     # coalesce(key, key) sorts as the key does but matches no index: the planner cannot pick the
     # early-stopping ordered scan here (the probe already failed to find enough that way).
     unindexed = func.coalesce(key, key)
     tail = (
         select(*SHOWN, tag, literal_column("1").label("part"), key.label("sort_key"))
         .select_from(P.join(edge, true()))
-        .where(short, *filters, beyond, _match(mode, listing.search, P.c))
-        .order_by(*((unindexed.desc(), P.c.id.desc()) if descending else (unindexed.asc(), P.c.id.asc())))
+        .where(short, *filters, *keyset.beyond((edge.c.key, edge.c.id)), _match(mode, listing.search, P.c))
+        .order_by(*keyset.order([unindexed, P.c.id]))
         .limit(_constant(limit, Integer))
     )
     both = select(head).union_all(tail).subquery("found")
-    found_order = (both.c.sort_key.desc(), both.c.id.desc()) if descending else (both.c.sort_key.asc(), both.c.id.asc())
+    found_order = keyset.order([both.c.sort_key, both.c.id])
     return select(*(both.c[name] for name in (*COLUMNS, "mode"))).order_by(both.c.part, *found_order).limit(_constant(limit, Integer))
 
 

@@ -13,7 +13,6 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.errors import UserError
-from subgraphs.common.ids import parse_id
 from subgraphs.common.money import money
 from subgraphs.common.pagination import Connection
 from subgraphs.common.types import Money
@@ -38,8 +37,7 @@ class Category:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Category | None:
-        key = parse_id(id)
-        row = await info.context.loader(CategoryLoader).load(key) if key else None
+        row = await info.context.loader(CategoryLoader).load_id(id)
         return cls.from_row(row) if row else None
 
     @classmethod
@@ -75,8 +73,7 @@ class Product:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Product | None:
         """Deleted products still resolve: orders and carts name them by id."""
-        key = parse_id(id)
-        row = await info.context.loader(ProductLoader).load(key) if key else None
+        row = await info.context.loader(ProductLoader).load_id(id)
         return cls.from_row(row, info.context.settings.currency) if row else None
 
     @classmethod

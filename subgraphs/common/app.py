@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -29,7 +28,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 
 from .auth import InvalidToken, KeysUnavailable, Principal, TokenVerifier, bearer_token, unauthenticated
 from .context import AppState, Context, S
-from .db import connect_raw, create_engine, session_factory
+from .db import create_engine, session_factory
 from .events import Relay, Subscribers
 from .limits import BodyLimit
 from .revocation import CLOSE_CODE, Fetch, RevocationFeed, UsersRevocations
@@ -224,8 +223,7 @@ async def _start_revocations(state: AppState[Any], name: str, source: Revocation
     """The process's feed of ended sessions; users' internal route unless `source` says otherwise."""
     fetch = source(state) if source else UsersRevocations(state.settings)
     # Named, so an operator (or a test) can find this process's LISTEN connection.
-    listen = functools.partial(connect_raw, application_name=f"{name}-revocations")
-    state.revocations = RevocationFeed(fetch, state.settings.database_url or "", state.settings, connect=listen)
+    state.revocations = RevocationFeed(fetch, state.settings.database_url or "", state.settings, application_name=f"{name}-revocations")
     await state.revocations.start()
 
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 from sqlalchemy import MetaData
@@ -84,10 +84,12 @@ async def listen_forever(
     *,
     ready: Callable[[], None] = lambda: None,
     lost: Callable[[], None] = lambda: None,
+    alive: Callable[[], None] = lambda: None,
     first_delay: float = 0.1,
     max_delay: float = 5.0,
     check_every: float = 10.0,
     application_name: str | None = None,
+    connect: Callable[[str], Awaitable[asyncpg.Connection]] | None = None,
 ) -> None:
     """LISTENs on `channel` until cancelled, calling `heard(payload)` for each notification.
 
@@ -96,8 +98,10 @@ async def listen_forever(
     replaced, retrying with exponential backoff and jitter up to `max_delay`. `ready()` runs after
     every successful LISTEN (what was announced while deaf must be looked for then), `lost()`
     whenever the LISTEN ends (at once from the termination callback when that is how it ends, so
-    nothing relies on a dead LISTEN a moment longer; it may then run twice: keep it idempotent).
-    The connection is named `application_name`, by default `listener_name(channel)`.
+    nothing relies on a dead LISTEN a moment longer; it may then run twice: keep it idempotent),
+    `alive()` after every heartbeat answered. The connection is `connect(url)`'s when given (a
+    test's, to cut it at will), else `connect_raw`'s named `application_name`, by default
+    `listener_name(channel)`.
     """
     name = application_name or listener_name(channel)
     failures = 0
@@ -109,7 +113,7 @@ async def listen_forever(
             # coincides with the inner call's end, and stopping the relay would then wait forever.
             # A short heartbeat does not make a slow connect under load a failure.
             async with asyncio.timeout(max(check_every, 10.0)):
-                connection = await connect_raw(url, application_name=name)
+                connection = await (connect(url) if connect is not None else connect_raw(url, application_name=name))
 
             def terminated(_c: asyncpg.Connection, ended: asyncio.Event = ended) -> None:
                 if not ended.is_set():  # not after this round ended: a newer LISTEN may be up by then
@@ -127,6 +131,7 @@ async def listen_forever(
                 if not ended.is_set():
                     async with asyncio.timeout(check_every):
                         await connection.fetchval("SELECT 1")
+                    alive()
             log.warning("LISTEN %s (%s): connection lost; listening again", channel, name)
         except asyncio.CancelledError:
             raise

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
 
 
 @strawberry.enum(description="Why a mutation did not do what was asked.")
@@ -41,6 +43,27 @@ class DomainError(Exception):
 
     def as_user_error(self) -> UserError:
         return UserError(code=self.code, field=self.field, message=self.message)
+
+
+class ErrorsAsPayload(FieldExtension):
+    """A mutation's expected failure as data: a `DomainError` it raises answers its payload type
+    with `errors=[error.as_user_error()]`, every other field at its default (null)."""
+
+    def apply(self, field: Any) -> None:
+        self.field = field
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except DomainError as error:
+            return self.field.type(errors=[error.as_user_error()])
+
+
+def mutation(**options: Any) -> Any:
+    """`strawberry.mutation` for a mutation answering a payload with `errors`: the resolver raises
+    (or lets its service raise) `DomainError` for an expected failure; `ErrorsAsPayload` answers it."""
+    extensions = [ErrorsAsPayload(), *options.pop("extensions", ())]
+    return strawberry.mutation(**options, extensions=extensions)
 
 
 def bad_user_input(message: str) -> GraphQLError:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from .context import AppState
 from .db import listen_forever
 from .contract import EVENTS, STATUS, Event, RefusalCode, Refused
-from .internal import InternalClient, RemoteUnavailable
+from .internal import InternalClient, OffContract, RemoteUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -184,13 +184,17 @@ class Relay:
 
     async def _deliver(self, row: Any) -> bool:
         """Offers one event to its subscribers; True when one of them found it too early."""
-        event = Event(id=row.id, topic=row.topic, payload=row.payload).wire()
+        event = Event(id=row.id, topic=row.topic, payload=row.payload)
         early = False
         for service in self.subscribers.get(row.topic, ()):
-            reply = await self.client.post(service, EVENTS.path, event)
-            if reply.status == TOO_EARLY:
-                log.info("%s finds event %s too early; offering it again later", service, row.id)
-                early = True
-            elif not reply.ok:
-                log.error("%s refused event %s: %s", service, row.id, reply.body)
+            try:
+                await self.client.call(EVENTS, event, service=service)
+            except Refused as refused:
+                if refused.reason is RefusalCode.TOO_EARLY:
+                    log.info("%s finds event %s too early; offering it again later", service, row.id)
+                    early = True
+                else:  # it will never apply: offering it again would only hold back the rest
+                    log.error("%s refused event %s: %s %s", service, row.id, refused.reason, refused.message)
+            except OffContract as error:  # an answer all the same (a 413, another version): as a refusal
+                log.error("%s refused event %s: %s", service, row.id, error)
         return early

@@ -7,7 +7,7 @@ the caller chooses (the order id), backed by a unique constraint, so a retry nev
 What each route takes and answers is written once, in `subgraphs.common.contract`:
 
 Server side:   route(CHARGE, charge)
-    async def charge(state: AppState, request: ChargeRequest) -> ChargeReply: ... (or raise Refused)
+    async def charge(state: AppState, request: ChargeRequest) -> ChargeReply: ... (or raise Refused, or a DomainError)
 Client side:   reply = await InternalClient(settings).call(CHARGE, ChargeRequest(...))
 """
 
@@ -29,6 +29,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 
 from .context import AppState
 from .contract import STATUS, Call, Refusal, RefusalCode, Refused, Rep, Req
+from .errors import DomainError
 from .inputs import forbidden_at
 from .settings import Settings
 
@@ -102,11 +103,15 @@ def parse(model: type[Req], data: object) -> Req:
 
 def route(call: Call[Req, Rep], handler: Callable[[AppState, Req], Awaitable[Rep]]) -> Route:
     """The route answering `call`: the body (with query and path parameters) validated as its
-    request, the handler's reply as 200, a `Refused` as its status; 400 for a malformed body."""
+    request, the handler's reply as 200, a `Refused` as its status, a service's `DomainError` as
+    the refusal with its code; 400 for a malformed body."""
 
     async def endpoint(state: AppState, body: dict[str, Any]) -> Reply:
         try:
             reply = await handler(state, parse(call.request, body))
+        except DomainError as error:
+            refused = Refused.from_domain(error)
+            return Reply(refused.status, refused.wire())
         except Refused as refused:
             return Reply(refused.status, refused.wire())
         return Reply(200, reply.wire())
@@ -116,6 +121,10 @@ def route(call: Call[Req, Rep], handler: Callable[[AppState, Req], Awaitable[Rep
 
 class RemoteUnavailable(Exception):
     """The other subgraph did not answer after every retry, or its circuit is open."""
+
+
+class OffContract(RemoteUnavailable):
+    """The other subgraph answered, but not as the contract says (a remote of another version)."""
 
 
 class _Retryable(Exception):
@@ -199,7 +208,7 @@ class InternalClient:
 
     async def call(self, call: Call[Req, Rep], request: Req, *, service: str = "") -> Rep:
         """The reply of `call` as its model; `Refused` when the remote declined; RemoteUnavailable
-        when it cannot be had, or answers outside the contract (a remote of another version)."""
+        when it cannot be had, `OffContract` (one) when it answers outside the contract."""
         fields = request.wire()
         path = call.path.format(**{name: fields.pop(name) for name in call.path_fields})
         if call.method == "GET":
@@ -213,7 +222,7 @@ class InternalClient:
                 return call.reply.model_validate(reply.body)
             refusal = Refusal.model_validate(reply.body)
         except ValidationError as error:
-            raise RemoteUnavailable(f"{service or call.service} answered outside the contract: {explain(error)}") from None
+            raise OffContract(f"{service or call.service} answered outside the contract: {explain(error)}") from None
         raise Refused(refusal.error, refusal.message, refusal.product_id)
 
     def breaker(self, service: str) -> Breaker:

@@ -1,8 +1,12 @@
 """Relay connections with keyset cursors: a cursor carries the sort key and the id, never an offset.
 
     page = Page.from_args(first, after)          # BAD_USER_INPUT on a bad first / cursor
-    rows = await fetch(limit=page.limit, after=page.after)   # after: the decoded key or None
-    return Connection.build(rows, page, node=to_type, key=lambda row: [row.created_at, row.id])
+    rows = await session.scalars(NEWEST.paged(select(Order).where(...), page))   # in service.py
+    return Connection.build(rows, page, node=to_type)     # key=: a row's cursor, [created_at, id] unless told
+
+`after` is declared `After = UNSET` in every resolver and handed to `Page.from_args` as it comes:
+a Python default of None would print `after: String = null` into the SDL, which the contract
+(`after: String`, no default) does not say; absent, null and "" all mean the first page.
 
 A cursor is the client's to forge: once decoded, each part must have the type of its place in
 the sort key (`key=`, `(datetime, UUID)` unless told) and fit its column, else BAD_USER_INPUT;
@@ -22,6 +26,7 @@ from uuid import UUID
 
 import orjson
 import strawberry
+from sqlalchemy import ColumnElement, Select, literal, tuple_
 
 from .errors import bad_user_input
 from .inputs import DEFAULT_MAX_LENGTH, FORBIDDEN
@@ -64,11 +69,12 @@ class Connection(Generic[T]):
 
     @classmethod
     def build(
-        cls, rows: Sequence[R], page: Page, *, node: Callable[[R], T], key: Callable[[R], list[Any]]
+        cls, rows: Sequence[R], page: Page, *, node: Callable[[R], T], key: Callable[[R], list[Any]] | None = None
     ) -> Connection[T]:
         """A connection from `page.limit` rows (one more than asked tells whether a next page exists)."""
         more = len(rows) > page.first
-        edges = [Edge(cursor=encode_cursor(key(row)), node=node(row)) for row in rows[: page.first]]
+        position = key or created_position
+        edges = [Edge(cursor=encode_cursor(position(row)), node=node(row)) for row in rows[: page.first]]
         return cls(
             edges=edges,
             page_info=PageInfo(
@@ -78,6 +84,11 @@ class Connection(Generic[T]):
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+
+def created_position(row: Any) -> list[Any]:
+    """A row's place in a list by (created_at, id), either way: the cursor of the CREATED sort key."""
+    return [row.created_at, row.id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +103,46 @@ class Page:
         return self.first + 1
 
     @classmethod
-    def from_args(cls, first: int | None, after: str | None, *, key: Sequence[type] = CREATED) -> Page:
-        """`key`: the Python type of each part of the sort key, in order."""
+    def from_args(cls, first: int | None, after: object, *, key: Sequence[type] = CREATED) -> Page:
+        """`after`: a cursor, or None / UNSET / "" for the first page; `key`: the Python type of each part of the sort key, in order."""
         if first is None:
             first = DEFAULT_PAGE
         if first < 0 or first > MAX_PAGE:
             raise bad_user_input(f"`first` must be between 0 and {MAX_PAGE}.")
-        return cls(first=first, after=decode_cursor(after, key) if after else None)
+        return cls(first=first, after=decode_cursor(after, key) if isinstance(after, str) and after else None)
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """A sort order for keyset paging: its columns, the last one unique (the tie-breaker), all one way.
+
+        NEWEST = Keyset((Order.created_at, Order.id))             # newest first
+        query = NEWEST.paged(select(Order).where(...), page)      # ORDER BY, the cursor's WHERE, LIMIT
+    """
+
+    columns: tuple[Any, ...]
+    descending: bool = True
+
+    def order(self, columns: Sequence[Any] | None = None) -> list[Any]:
+        """ORDER BY this order, over `columns` in its place when given (a subquery's, an expression of them)."""
+        return [c.desc() if self.descending else c.asc() for c in (columns or self.columns)]
+
+    def beyond(self, position: Sequence[Any] | None) -> list[ColumnElement[bool]]:
+        """The rows after `position` in this order: `(a, b) < (:a, :b)` (`>` ascending), for `.where(*…)`;
+        none for the first page. A position's parts are values (bound with their column's type) or
+        columns of another relation."""
+        if position is None:
+            return []
+        bound = tuple_(*(v if isinstance(v, ColumnElement) else literal(v, c.type) for c, v in zip(self.columns, position, strict=True)))
+        row = tuple_(*self.columns)
+        return [row < bound if self.descending else row > bound]
+
+    def paged(self, query: S, page: Page) -> S:
+        """`query` ordered this way, after the page's cursor, limited to `page.limit` rows."""
+        return query.where(*self.beyond(page.after)).order_by(*self.order()).limit(page.limit)  # type: ignore[return-value]
 
 
 def _plain(value: Any) -> Any:

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import httpx
@@ -35,7 +35,7 @@ from pydantic import ValidationError
 
 from .auth import unauthenticated
 from .contract import Revocation, RevocationsReply  # re-exported: the feed is where they are read
-from .db import connect_raw
+from .db import listen_forever
 from .internal import SERVICE_HEADER
 
 if TYPE_CHECKING:
@@ -68,8 +68,17 @@ def behind() -> GraphQLError:
 class RevocationFeed:
     """One per process: the revoked sessions, the connections to close, and the tasks that feed them."""
 
-    def __init__(self, fetch: Fetch, database_url: str, settings: Settings, *, connect: Callable[[str], Awaitable[asyncpg.Connection]] = connect_raw) -> None:
-        self.fetch, self.database_url, self.connect = fetch, database_url, connect
+    def __init__(
+        self,
+        fetch: Fetch,
+        database_url: str,
+        settings: Settings,
+        *,
+        application_name: str | None = None,
+        connect: Callable[[str], Awaitable[asyncpg.Connection]] | None = None,
+    ) -> None:
+        """`application_name` names the LISTEN connection; `connect` opens it instead (a test's, to cut it)."""
+        self.fetch, self.database_url, self.connect, self.application_name = fetch, database_url, connect, application_name
         self.max_lag = settings.revocation_max_lag
         self.poll_interval = settings.revocation_poll_interval
         # Tokens live `access_token_ttl`; the overlap covers clocks that disagree a little.
@@ -150,7 +159,7 @@ class RevocationFeed:
         for session_id in [s for s, at in self.revoked.items() if at < oldest]:
             del self.revoked[session_id]
 
-    def _heard(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _heard(self, payload: str) -> None:
         try:
             self.record(Revocation.model_validate_json(payload))
         except ValidationError:
@@ -191,31 +200,32 @@ class RevocationFeed:
             self._woken.clear()
 
     async def _listen(self) -> None:
-        while True:
-            connection = None
-            try:
-                connection = await self.connect(self.database_url)
-                await connection.add_listener(CHANNEL, self._heard)
-                self._listening_since = self._listen_alive_at = time.monotonic()
-                self._gap_free = False
-                self._woken.set()  # catch up on what was revoked while nobody listened
-                while True:  # a dead connection (even a silent one) shows as a failed heartbeat
-                    await asyncio.sleep(self.poll_interval)
-                    async with asyncio.timeout(self.poll_interval):
-                        await connection.fetchval("SELECT 1")
-                    self._listen_alive_at = time.monotonic()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("revocations LISTEN lost or refused (%s); reconnecting", exc)
-            finally:
-                self._listening_since = None
-                self._gap_free = False
-                if connection is not None and not connection.is_closed():
-                    with contextlib.suppress(Exception):
-                        async with asyncio.timeout(1.0):
-                            await connection.close()
-            await asyncio.sleep(min(self.poll_interval, 1.0))
+        # A heartbeat every poll interval, as often as the catch-up: a dead connection, even a
+        # silent one, ends the LISTEN's vouching within two of them, well inside `max_lag`.
+        await listen_forever(
+            self.database_url,
+            CHANNEL,
+            self._heard,
+            ready=self._listened,
+            lost=self._deaf,
+            alive=self._answered,
+            max_delay=min(self.poll_interval, 1.0),
+            check_every=self.poll_interval,
+            application_name=self.application_name,
+            connect=self.connect,
+        )
+
+    def _listened(self) -> None:
+        self._listening_since = self._listen_alive_at = time.monotonic()
+        self._gap_free = False
+        self._woken.set()  # catch up on what was revoked while nobody listened
+
+    def _deaf(self) -> None:
+        self._listening_since = None
+        self._gap_free = False
+
+    def _answered(self) -> None:
+        self._listen_alive_at = time.monotonic()
 
 
 class UsersRevocations:

@@ -15,7 +15,6 @@ from subgraphs.common.contract import (
     CANCEL_DELIVERY, PICKUP_POINT, QUEUE_DELIVERY, DeliveryReply, DeliveryRequest, DeliveryStatus, LookupById, OrderRef,
     PickupPoint, RefusalCode, Refused,
 )
-from subgraphs.common.errors import DomainError
 from subgraphs.common.ids import parse_id
 from subgraphs.common.internal import route
 
@@ -31,13 +30,10 @@ async def create_delivery(state: AppState, request: DeliveryRequest) -> Delivery
             address = clean_address(request.address)
         except ValueError as exc:
             raise Refused(RefusalCode.INVALID_INPUT, str(exc)) from None
-    try:
-        row = await service.create_delivery(
-            state.db, order_id=request.order_id, user_id=request.user_id, method=request.method, address=address,
-            pickup_point_id=request.pickup_point_id,
-        )
-    except DomainError as error:
-        raise Refused.from_domain(error) from None
+    row = await service.create_delivery(
+        state.db, order_id=request.order_id, user_id=request.user_id, method=request.method, address=address,
+        pickup_point_id=request.pickup_point_id,
+    )
     if row.status == "CANCELLED":
         raise Refused(RefusalCode.CANCELLED, "The order's delivery was already cancelled.")
     return DeliveryReply(delivery_id=row.id, status=row.status)
@@ -45,10 +41,7 @@ async def create_delivery(state: AppState, request: DeliveryRequest) -> Delivery
 
 async def cancel_delivery(state: AppState, request: OrderRef) -> DeliveryStatus:
     """→ CANCELLED, also when already cancelled."""
-    try:
-        row = await service.cancel_delivery(state.db, request.order_id)
-    except DomainError as error:
-        raise Refused.from_domain(error) from None
+    row = await service.cancel_delivery(state.db, request.order_id)
     return DeliveryStatus(status=row.status)
 
 

@@ -9,7 +9,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin
-from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.errors import DomainError, ErrorCode, mutation
 from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
@@ -41,14 +41,14 @@ class Query:
         after: After = UNSET,
         status: Annotated[DeliveryStatus | None, strawberry.argument(description="Only deliveries in this status; null means every status.")] = UNSET,
     ) -> Connection[Delivery]:
-        page = Page.from_args(first, after or None)
+        page = Page.from_args(first, after)
         rows = await service.list_deliveries(info.context.db, page, status.value if status else None)
-        return Connection[Delivery].build(rows, page, node=Delivery.from_row, key=lambda row: [row.created_at, row.id])
+        return Connection[Delivery].build(rows, page, node=Delivery.from_row)
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
         description="Moves an order's delivery on: courier QUEUED → IN_TRANSIT → DELIVERED, pickup QUEUED → "
         "READY_FOR_PICKUP → PICKED_UP; the order follows. Repeating the current status changes nothing; "
         "any other move is INVALID_STATE (ADMIN).",
@@ -60,23 +60,16 @@ class Mutation:
         order_id: Annotated[strawberry.ID, strawberry.argument(description="The order whose delivery moves.")],
         status: Annotated[DeliveryStatus, strawberry.argument(description="The next status: only the steps `DeliveryStatus` describes, for the delivery's method.")],
     ) -> DeliveryPayload:
-        try:
-            row = await service.update_status(info.context.db, order_id, status.value)
-        except DomainError as error:
-            return DeliveryPayload(errors=[error.as_user_error()])
-        return DeliveryPayload(delivery=Delivery.from_row(row))
+        return DeliveryPayload(delivery=Delivery.from_row(await service.update_status(info.context.db, order_id, status.value)))
 
-    @strawberry.mutation(description="Adds a pickup point (ADMIN).", permission_classes=[IsAdmin])
+    @mutation(description="Adds a pickup point (ADMIN).", permission_classes=[IsAdmin])
     async def create_pickup_point(self, info: Info, input: Annotated[CreatePickupPointInput, strawberry.argument(description="The new pickup point.")]) -> PickupPointPayload:
         try:
             address = input.address.to_dict()
         except ValueError as exc:
-            return PickupPointPayload(errors=[DomainError(ErrorCode.INVALID_INPUT, str(exc), "address").as_user_error()])
+            raise DomainError(ErrorCode.INVALID_INPUT, str(exc), "address") from None
         hours = input.opening_hours if input.opening_hours is not UNSET else None
-        try:
-            row = await service.create_pickup_point(info.context.db, input.name, address, hours)
-        except DomainError as error:
-            return PickupPointPayload(errors=[error.as_user_error()])
+        row = await service.create_pickup_point(info.context.db, input.name, address, hours)
         return PickupPointPayload(pickup_point=PickupPoint.from_row(row))
 
 

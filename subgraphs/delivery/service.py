@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,7 +20,7 @@ from subgraphs.common.auth import owner_or_admin
 from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import publish
-from subgraphs.common.pagination import Page
+from subgraphs.common.pagination import Keyset, Page
 from subgraphs.common.types import AddressInput
 
 from .models import Delivery, OutboxEvent, PickupPoint
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 Db = async_sessionmaker[AsyncSession]
 D = Delivery.__table__
 P = PickupPoint.__table__
+#: The admin's queue: oldest first.
+QUEUE = Keyset((D.c.created_at, D.c.id), descending=False)
 
 TOPIC = "delivery.status_changed"
 #: The only moves an admin may make, per method; anything else is INVALID_STATE.
@@ -90,13 +92,11 @@ async def get_pickup_point(db: Db, point_id: uuid.UUID) -> Row[Any] | None:
 
 async def list_deliveries(db: Db, page: Page, status: str | None) -> list[Row[Any]]:
     """The queue, oldest first, keyset on (created_at, id); tombstones are not deliveries."""
-    query = select(D).where(D.c.method.is_not(None)).order_by(D.c.created_at, D.c.id).limit(page.limit)
+    query = select(D).where(D.c.method.is_not(None))
     if status is not None:
         query = query.where(D.c.status == status)
-    if page.after:
-        query = query.where(tuple_(D.c.created_at, D.c.id) > tuple_(*page.after))
     async with db() as session:
-        return list(await session.execute(query))
+        return list(await session.execute(QUEUE.paged(query, page)))
 
 
 async def update_status(db: Db, order_id: Any, target: str) -> Row[Any]:

@@ -10,7 +10,6 @@ from typing import Any
 import strawberry
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
-from subgraphs.common.ids import parse_id
 from subgraphs.common.errors import UserError
 from subgraphs.common.types import Address, AddressInput, DeliveryMethod
 
@@ -37,8 +36,7 @@ class PickupPoint:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> PickupPoint | None:
-        key = parse_id(id)
-        row = await info.context.loader(PickupPointLoader).load(key) if key else None
+        row = await info.context.loader(PickupPointLoader).load_id(id)
         return cls.from_row(row) if row else None
 
     @classmethod
@@ -90,8 +88,7 @@ class Order:
 
     @strawberry.field(description="The order's delivery; null until it is queued, or when the order never got one.")
     async def delivery(self, info: Info) -> Delivery | None:
-        key = parse_id(self.id)
-        row = await info.context.loader(DeliveryByOrderLoader).load(key) if key else None
+        row = await info.context.loader(DeliveryByOrderLoader).load_id(self.id)
         # Orders already checked who may see the order; this guards a direct call to this subgraph.
         if row is None or not visible_to(info.context.principal, row):
             return None

@@ -13,7 +13,7 @@ from strawberry.types import (
 
 from subgraphs.common.ids import parse_id
 from subgraphs.common.auth import IsAuthenticated
-from subgraphs.common.errors import ErrorCode, UserError, bad_user_input
+from subgraphs.common.errors import DomainError, ErrorCode, bad_user_input, mutation
 from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
@@ -35,9 +35,9 @@ class Query:
         after: After = UNSET,
         unread_only: Annotated[bool | None, strawberry.argument(description="Only those not yet marked read.")] = False,
     ) -> Connection[Notification]:
-        page = Page.from_args(first, after or None)
+        page = Page.from_args(first, after)
         rows = await service.history(info.context.db, info.context.principal.user_id, page, unread_only=bool(unread_only))
-        return Connection[Notification].build(rows, page, node=Notification.from_row, key=lambda row: [row.created_at, row.id])
+        return Connection[Notification].build(rows, page, node=Notification.from_row)
 
     @strawberry.field(description="How many of your notifications are unread.", permission_classes=[IsAuthenticated])
     async def unread_notification_count(self, info: Info) -> int:
@@ -46,7 +46,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
         description="Marks your notifications read: those in `ids` (ids not yours are ignored), or all when `ids` is "
         "null. `count` says how many were unread; a malformed id is INVALID_INPUT and marks nothing.",
         permission_classes=[IsAuthenticated],
@@ -60,8 +60,7 @@ class Mutation:
         if ids:
             keys = [parse_id(value) for value in ids]
             if None in keys:
-                error = UserError(code=ErrorCode.INVALID_INPUT, field="ids", message="Every id must be a notification id.")
-                return MarkNotificationsReadPayload(errors=[error])
+                raise DomainError(ErrorCode.INVALID_INPUT, "Every id must be a notification id.", "ids")
         elif ids is not None and ids is not UNSET:
             return MarkNotificationsReadPayload(count=0)  # an empty list marks nothing
         count = await service.mark_read(info.context.db, info.context.principal.user_id, keys)  # type: ignore[arg-type]

@@ -10,18 +10,20 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.ids import parse_id
 from subgraphs.common.events import first_time
-from subgraphs.common.pagination import Page
+from subgraphs.common.pagination import Keyset, Page
 
 from .models import HandledEvent, Notification
 from .senders import Message, Sender, SendError
 
 Db = async_sessionmaker[AsyncSession]
 N = Notification
+#: A user's history: newest first.
+NEWEST = Keyset((N.created_at, N.id))
 #: The LISTEN/NOTIFY channel; the payload is a new notification's id.
 CHANNEL = "notifications"
 ORDER_TOPIC = "order.status_changed"
@@ -100,13 +102,11 @@ async def get(db: Db, notification_id: uuid.UUID) -> Notification | None:
 
 async def history(db: Db, user_id: uuid.UUID, page: Page, *, unread_only: bool) -> list[Notification]:
     """The user's notifications, newest first, keyset on (created_at, id)."""
-    query = select(N).where(N.user_id == user_id).order_by(N.created_at.desc(), N.id.desc()).limit(page.limit)
+    query = select(N).where(N.user_id == user_id)
     if unread_only:
         query = query.where(N.read_at.is_(None))
-    if page.after:
-        query = query.where(tuple_(N.created_at, N.id) < tuple_(*page.after))
     async with db() as session:
-        return list(await session.scalars(query))
+        return list(await session.scalars(NEWEST.paged(query, page)))
 
 
 async def unread_count(db: Db, user_id: uuid.UUID) -> int:

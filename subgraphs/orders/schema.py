@@ -13,7 +13,7 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
 from subgraphs.common.contract import MEANING
 from subgraphs.common.ids import input_id, parse_id
-from subgraphs.common.errors import DomainError, ErrorCode, UserError
+from subgraphs.common.errors import DomainError, ErrorCode, UserError, mutation
 from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
@@ -49,12 +49,10 @@ def _product_id(value: strawberry.ID) -> uuid.UUID:
 
 
 async def _change_cart(info: Info, change: Callable[[], Awaitable[None]]) -> CartPayload:
-    """Runs one cart change; business failures and outages come back as errors."""
+    """Runs one cart change; an outage comes back as errors (a business failure too: `mutation`)."""
     try:
         await change()
         return CartPayload(cart=await _cart(info))
-    except DomainError as error:
-        return CartPayload(errors=[error.as_user_error()])
     except RemoteUnavailable:
         return CartPayload(errors=[UNAVAILABLE])
 
@@ -97,7 +95,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Adds a product to the cart (up to what is in stock).", permission_classes=[IsAuthenticated])
+    @mutation(description="Adds a product to the cart (up to what is in stock).", permission_classes=[IsAuthenticated])
     async def add_to_cart(
         self,
         info: Info,
@@ -107,7 +105,7 @@ class Mutation:
         user = info.context.principal.user_id
         return await _change_cart(info, lambda: cart.add(info.context.db, _remote(info), user, _product_id(product_id), quantity))
 
-    @strawberry.mutation(description="Sets a line's quantity; 0 removes the line.", permission_classes=[IsAuthenticated])
+    @mutation(description="Sets a line's quantity; 0 removes the line.", permission_classes=[IsAuthenticated])
     async def update_cart_item(
         self,
         info: Info,
@@ -117,16 +115,16 @@ class Mutation:
         user = info.context.principal.user_id
         return await _change_cart(info, lambda: cart.set_quantity(info.context.db, _remote(info), user, _product_id(product_id), quantity))
 
-    @strawberry.mutation(description="Removes a product from the cart.", permission_classes=[IsAuthenticated])
+    @mutation(description="Removes a product from the cart.", permission_classes=[IsAuthenticated])
     async def remove_from_cart(self, info: Info, product_id: Annotated[strawberry.ID, strawberry.argument(description="The product to take out.")]) -> CartPayload:
         user = info.context.principal.user_id
         return await _change_cart(info, lambda: cart.remove(info.context.db, user, _product_id(product_id)))
 
-    @strawberry.mutation(description="Empties the cart.", permission_classes=[IsAuthenticated])
+    @mutation(description="Empties the cart.", permission_classes=[IsAuthenticated])
     async def clear_cart(self, info: Info) -> CartPayload:
         return await _change_cart(info, lambda: cart.clear(info.context.db, info.context.principal.user_id))
 
-    @strawberry.mutation(
+    @mutation(
         description="Buys the cart with the wallet: reserve → charge → queue delivery → CONFIRMED, or FAILED with the reason.",
         permission_classes=[IsAuthenticated],
     )
@@ -135,8 +133,6 @@ class Mutation:
         runner = _services(info).runner
         try:
             order = await service.place_order(state.db, _remote(info), user_id=user, currency=state.settings.currency, input=input)
-        except DomainError as error:
-            return PlaceOrderPayload(errors=[error.as_user_error()])
         except RemoteUnavailable:
             return PlaceOrderPayload(errors=[UNAVAILABLE])
         await runner.wait(order.id, state.settings.place_order_wait)
@@ -145,7 +141,7 @@ class Mutation:
         errors = [UserError(code=ErrorCode(row.failure_reason), message="The order failed.")] if row.status == OrderStatus.FAILED and row.failure_reason else []
         return PlaceOrderPayload(order=Order.from_row(row), errors=errors)
 
-    @strawberry.mutation(description="Cancels an order until it ships or is picked up: refund, stock back, delivery cancelled.", permission_classes=[IsAuthenticated])
+    @mutation(description="Cancels an order until it ships or is picked up: refund, stock back, delivery cancelled.", permission_classes=[IsAuthenticated])
     async def cancel_order(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Order id.")]) -> OrderPayload:
         state = info.context.state
         key = parse_id(id)
@@ -154,7 +150,7 @@ class Mutation:
             return OrderPayload(errors=[UserError(code=ErrorCode.NOT_FOUND, message="No such order.", field="id")])
         try:
             await service.begin_cancel(state.db, _remote(info), row)
-        except DomainError as error:
+        except DomainError as error:  # answered here, not by `mutation`: the payload still shows the order
             return OrderPayload(order=Order.from_row(row), errors=[error.as_user_error()])
         await _services(info).runner.wait(row.id, state.settings.place_order_wait)
         fresh = await service.get_order(state.db, row.id)

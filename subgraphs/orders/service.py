@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,7 +14,7 @@ from subgraphs.common.auth import Principal, owner_or_admin
 from subgraphs.common.ids import input_id, parse_id
 from subgraphs.common.errors import DomainError, ErrorCode
 from subgraphs.common.events import first_time
-from subgraphs.common.pagination import Page
+from subgraphs.common.pagination import Keyset, Page
 
 from . import cart
 from .models import HandledEvent, Order, OrderItem, SagaStep
@@ -24,6 +24,8 @@ from .states import OrderStatus, SagaState, Step, StepState
 from .status import CANCELLABLE, DELIVERY_DRIVES, set_status
 
 Db = async_sessionmaker[AsyncSession]
+#: Order lists: newest first.
+NEWEST = Keyset((Order.created_at, Order.id))
 
 
 async def delivery_target(
@@ -102,15 +104,13 @@ def visible(order: Order | None, principal: Principal | None) -> Order | None:
 
 async def list_orders(db: Db, page: Page, *, user_id: uuid.UUID | None = None, status: OrderStatus | None = None) -> list[Order]:
     """Newest first, keyset on (created_at, id)."""
-    query = select(Order).order_by(Order.created_at.desc(), Order.id.desc()).limit(page.limit)
+    query = select(Order)
     if user_id is not None:
         query = query.where(Order.user_id == user_id)
     if status is not None:
         query = query.where(Order.status == status)
-    if page.after:
-        query = query.where(tuple_(Order.created_at, Order.id) < tuple_(*page.after))
     async with db() as session:
-        return list(await session.scalars(query))
+        return list(await session.scalars(NEWEST.paged(query, page)))
 
 
 async def begin_cancel(db: Db, remote: Remote, order: Order) -> None:

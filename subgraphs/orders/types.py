@@ -143,15 +143,12 @@ class Order:
         from .loaders import OrderLoader
         from .service import visible
 
-        key = parse_id(id)
-        if key is None:
-            return None
-        row = visible(await info.context.loader(OrderLoader).load(key), info.context.principal)
+        row = visible(await info.context.loader(OrderLoader).load_id(id), info.context.principal)
         return cls.from_row(row) if row else None
 
 
 def order_page(rows: list[models.Order], page: Page) -> Connection[Order]:
-    return Connection[Order].build(rows, page, node=Order.from_row, key=lambda r: [r.created_at, r.id])
+    return Connection[Order].build(rows, page, node=Order.from_row)
 
 
 @strawberry.input(description="Where the order goes.")

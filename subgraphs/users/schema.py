@@ -9,7 +9,7 @@ from strawberry import UNSET
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAdmin, IsAuthenticated
-from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.errors import DomainError, ErrorCode, mutation
 from subgraphs.common.pagination import After, Connection, First, Page
 from subgraphs.common.schema import make_schema
 
@@ -25,7 +25,6 @@ from .types import (
     User,
     UserPayload,
 )
-from subgraphs.common.ids import parse_id
 
 if TYPE_CHECKING:
     from .app import Users
@@ -70,8 +69,7 @@ class Query:
 
     @strawberry.field(description="Any account by id (ADMIN).", permission_classes=[IsAdmin])
     async def user(self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Account id.")]) -> User | None:
-        key = parse_id(id)
-        row = await info.context.loader(UserLoader).load(key) if key else None
+        row = await info.context.loader(UserLoader).load_id(id)
         return User.from_row(row) if row else None
 
     @strawberry.field(description="All accounts, newest first; `search` matches email or name (ADMIN).", permission_classes=[IsAdmin])
@@ -84,29 +82,23 @@ class Query:
     ) -> Connection[User]:
         page = Page.from_args(first, after)
         rows = await service.list_users(info.context.db, page, search)
-        return Connection[User].build(rows, page, node=User.from_row, key=lambda r: [r.created_at, r.id])
+        return Connection[User].build(rows, page, node=User.from_row)
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Creates an account with email and password and signs it in.")
+    @mutation(description="Creates an account with email and password and signs it in.")
     async def register(self, info: Info, input: Annotated[RegisterInput, strawberry.argument(description="Email, password and display name.")]) -> AuthPayload:
-        try:
-            client = (info.context.settings, info.context.client_address)
-            user = await service.register(info.context.db, input.email, input.password, input.display_name, client=client)
-        except DomainError as error:
-            return AuthPayload(errors=[error.as_user_error()])
+        client = (info.context.settings, info.context.client_address)
+        user = await service.register(info.context.db, input.email, input.password, input.display_name, client=client)
         return await _signed_in(info, user)
 
-    @strawberry.mutation(description="Signs in with email and password: a new session and its tokens.")
+    @mutation(description="Signs in with email and password: a new session and its tokens.")
     async def login(self, info: Info, input: Annotated[LoginInput, strawberry.argument(description="Email and password.")]) -> AuthPayload:
-        try:
-            user = await service.authenticate(info.context.db, info.context.settings, input.email, input.password, info.context.client_address)
-        except DomainError as error:
-            return AuthPayload(errors=[error.as_user_error()])
+        user = await service.authenticate(info.context.db, info.context.settings, input.email, input.password, info.context.client_address)
         return await _signed_in(info, user)
 
-    @strawberry.mutation(description="Begins signing in with an external provider (see `authProviders`): returns where to send the browser.")
+    @mutation(description="Begins signing in with an external provider (see `authProviders`): returns where to send the browser.")
     async def start_external_login(
         self,
         info: Info,
@@ -114,13 +106,10 @@ class Mutation:
         redirect_uri: Annotated[str, strawberry.argument(description="Where the provider sends the browser back; one of the store's allowed addresses.")],
     ) -> StartExternalLoginPayload:
         providers = _services(info).providers
-        try:
-            url, state = await service.start_external_login(info.context.db, info.context.settings, providers, provider, redirect_uri)
-        except DomainError as error:
-            return StartExternalLoginPayload(errors=[error.as_user_error()])
+        url, state = await service.start_external_login(info.context.db, info.context.settings, providers, provider, redirect_uri)
         return StartExternalLoginPayload(authorization_url=url, state=state)
 
-    @strawberry.mutation(
+    @mutation(
         description="Finishes an external sign-in with the `state` and `code` the provider sent back: the linked account, "
         "an existing one with the same provider-verified email (now linked), or a new one."
     )
@@ -130,41 +119,30 @@ class Mutation:
         state: Annotated[str, strawberry.argument(description="The `state` of `startExternalLogin`, as the provider sent it back.")],
         code: Annotated[str, strawberry.argument(description="The authorization code the provider sent back.")],
     ) -> AuthPayload:
-        providers = _services(info).providers
-        try:
-            user = await service.complete_external_login(info.context.db, providers, state, code)
-        except DomainError as error:
-            return AuthPayload(errors=[error.as_user_error()])
+        user = await service.complete_external_login(info.context.db, _services(info).providers, state, code)
         return await _signed_in(info, user)
 
-    @strawberry.mutation(description="Trades a refresh token for new tokens; a reused token ends its session.")
+    @mutation(description="Trades a refresh token for new tokens; a reused token ends its session.")
     async def refresh_session(self, info: Info, refresh_token: Annotated[str, strawberry.argument(description="The refresh token of the last sign-in or refresh.")]) -> AuthPayload:
-        try:
-            opened = await sessions.rotate(info.context.db, refresh_token)
-        except DomainError as error:
-            return AuthPayload(errors=[error.as_user_error()])
-        return _payload(info, opened)
+        return _payload(info, await sessions.rotate(info.context.db, refresh_token))
 
     @strawberry.mutation(description="Ends the caller's session: its tokens stop working at once.", permission_classes=[IsAuthenticated])
     async def logout(self, info: Info) -> bool:
         await sessions.revoke(info.context.db, info.context.principal.session_id)
         return True
 
-    @strawberry.mutation(description="Changes the caller's display name or default address.", permission_classes=[IsAuthenticated])
+    @mutation(description="Changes the caller's display name or default address.", permission_classes=[IsAuthenticated])
     async def update_profile(self, info: Info, input: Annotated[UpdateProfileInput, strawberry.argument(description="The fields to change; those left out stay as they are.")]) -> UserPayload:
         try:
             address = input.default_address.to_dict() if input.default_address else None
         except ValueError as exc:
-            return UserPayload(errors=[DomainError(ErrorCode.INVALID_INPUT, str(exc), "defaultAddress").as_user_error()])
-        try:
-            row = await service.update_profile(
-                info.context.db,
-                info.context.principal.user_id,
-                display_name=None if input.display_name is UNSET else input.display_name,
-                address=address,
-            )
-        except DomainError as error:
-            return UserPayload(errors=[error.as_user_error()])
+            raise DomainError(ErrorCode.INVALID_INPUT, str(exc), "defaultAddress") from None
+        row = await service.update_profile(
+            info.context.db,
+            info.context.principal.user_id,
+            display_name=None if input.display_name is UNSET else input.display_name,
+            address=address,
+        )
         return UserPayload(user=User.from_row(row))
 
 

@@ -9,12 +9,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, or_, select, tuple_, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.errors import DomainError, ErrorCode
-from subgraphs.common.pagination import Page
+from subgraphs.common.pagination import Keyset, Page
 from subgraphs.common.settings import Settings
 
 from . import throttle
@@ -23,6 +23,8 @@ from .models import ExternalIdentity, ExternalLoginAttempt, User
 from .passwords import MAX_LENGTH, MIN_LENGTH, hash_password, needs_rehash, verify_password
 
 Db = async_sessionmaker[AsyncSession]
+#: The accounts list: newest first.
+NEWEST = Keyset((User.created_at, User.id))
 #: How long a started external sign-in may take to come back.
 ATTEMPT_TTL = timedelta(minutes=10)
 
@@ -119,16 +121,14 @@ async def get_user(db: Db, user_id: uuid.UUID) -> User | None:
 
 async def list_users(db: Db, page: Page, search: str | None) -> list[User]:
     """Newest first, keyset on (created_at, id); `search` matches email or name."""
-    query = select(User).order_by(User.created_at.desc(), User.id.desc()).limit(page.limit)
+    query = select(User)
     search = search or ""
     if search.strip():
         escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
         query = query.where(or_(User.email.ilike(pattern), User.display_name.ilike(pattern)))
-    if page.after:
-        query = query.where(tuple_(User.created_at, User.id) < tuple_(*page.after))
     async with db() as session:
-        return list(await session.scalars(query))
+        return list(await session.scalars(NEWEST.paged(query, page)))
 
 
 async def ensure_admin(db: Db, email: str, password: str) -> User:

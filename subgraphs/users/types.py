@@ -10,7 +10,6 @@ from strawberry.types import Info  # needed at runtime: Strawberry reads resolve
 
 from subgraphs.common.auth import owned_field
 from subgraphs.common.errors import UserError
-from subgraphs.common.ids import parse_id
 from subgraphs.common.types import Address, AddressInput, Role
 
 from . import models
@@ -46,8 +45,7 @@ class User:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> User | None:
         """Other subgraphs name users by id; the fields decide who reads what."""
-        key = parse_id(id)
-        row = await info.context.loader(UserLoader).load(key) if key else None
+        row = await info.context.loader(UserLoader).load_id(id)
         return cls.from_row(row) if row else None
 
     @classmethod

@@ -11,8 +11,7 @@ What each takes and answers is in `subgraphs.common.contract` (CHARGE, REFUND):
 from __future__ import annotations
 
 from subgraphs.common.context import AppState
-from subgraphs.common.contract import CHARGE, REFUND, ChargeReply, ChargeRequest, OrderRef, Refused, RefundReply
-from subgraphs.common.errors import DomainError
+from subgraphs.common.contract import CHARGE, REFUND, ChargeReply, ChargeRequest, OrderRef, RefundReply
 from subgraphs.common.internal import route
 
 from . import service
@@ -20,11 +19,7 @@ from . import service
 
 async def charge(state: AppState, request: ChargeRequest) -> ChargeReply:
     """Pays an order from its customer's wallet."""
-    try:
-        amount = service.clean_amount(request.amount)
-    except DomainError as error:
-        raise Refused.from_domain(error) from None
-    row = await service.charge(state.db, request.order_id, request.user_id, amount)
+    row = await service.charge(state.db, request.order_id, request.user_id, service.clean_amount(request.amount))
     return ChargeReply(transaction_id=row.id, balance=row.balance_after)
 
 

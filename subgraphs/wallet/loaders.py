@@ -7,18 +7,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ARRAY, cast, select, true, tuple_
+from sqlalchemy import ARRAY, cast, select, true
 from sqlalchemy.dialects.postgresql import UUID, array
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import func
 
 from subgraphs.common.loaders import Loader
+from subgraphs.common.pagination import Keyset
 
 from .models import Transaction, Wallet
 from .service import ensure_wallets
 
 #: A page of one wallet's history: (wallet id, rows to fetch, the (created_at, id) to start after).
 PageKey = tuple[uuid.UUID, int, tuple[datetime, uuid.UUID] | None]
+#: A wallet's history: newest first.
+NEWEST = Keyset((Transaction.created_at, Transaction.id))
 
 
 class WalletByUserLoader(Loader[uuid.UUID, Wallet]):
@@ -52,9 +55,7 @@ class TransactionPageLoader(Loader[PageKey, list[Transaction]]):
 
 def _pages(wallet_ids: list[uuid.UUID], limit: int, after: tuple[datetime, uuid.UUID] | None):  # type: ignore[no-untyped-def]
     wallets = func.unnest(cast(array(wallet_ids), ARRAY(UUID))).table_valued("id").render_derived(name="w")
-    page = select(Transaction).where(Transaction.wallet_id == wallets.c.id)
-    if after is not None:
-        page = page.where(tuple_(Transaction.created_at, Transaction.id) < tuple_(*after))
-    page = page.order_by(Transaction.created_at.desc(), Transaction.id.desc()).limit(limit).lateral("t")
+    page = select(Transaction).where(Transaction.wallet_id == wallets.c.id, *NEWEST.beyond(after))
+    page = page.order_by(*NEWEST.order()).limit(limit).lateral("t")
     row = aliased(Transaction, page)
-    return select(row).select_from(wallets).join(page, true()).order_by(row.wallet_id, row.created_at.desc(), row.id.desc())
+    return select(row).select_from(wallets).join(page, true()).order_by(row.wallet_id, *NEWEST.order([row.created_at, row.id]))

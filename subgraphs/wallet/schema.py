@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info  # needed at runtime: Strawberry reads resolver signatures
 
 from subgraphs.common.auth import IsAuthenticated
-from subgraphs.common.errors import DomainError, ErrorCode
+from subgraphs.common.errors import ErrorCode, mutation
 from subgraphs.common.schema import make_schema
 
 from . import service
@@ -28,22 +28,15 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
         description="Adds money to the caller's wallet; the same idempotency key credits once.",
         permission_classes=[IsAuthenticated],
     )
     async def top_up_wallet(self, info: Info, input: Annotated[TopUpWalletInput, strawberry.argument(description="The amount, and the key that makes a retry safe.")]) -> TopUpWalletPayload:
         settings = info.context.settings
-        try:
-            moved = await service.top_up(
-                info.context.db,
-                info.context.principal.user_id,
-                input.amount,
-                input.idempotency_key,
-                maximum=settings.wallet_max_top_up,
-            )
-        except DomainError as error:
-            return TopUpWalletPayload(errors=[error.as_user_error()])
+        moved = await service.top_up(
+            info.context.db, info.context.principal.user_id, input.amount, input.idempotency_key, maximum=settings.wallet_max_top_up
+        )
         return TopUpWalletPayload(
             wallet=Wallet.from_row(moved.wallet, settings.currency),
             transaction=WalletTransaction.from_row(moved.transaction, settings.currency),

@@ -67,7 +67,7 @@ class Wallet:
         rows = await info.context.loader(TransactionPageLoader).load(key)
         currency = info.context.settings.currency
         return Connection[WalletTransaction].build(
-            rows, page, node=lambda r: WalletTransaction.from_row(r, currency), key=lambda r: [r.created_at, r.id]
+            rows, page, node=lambda r: WalletTransaction.from_row(r, currency)
         )
 
     @classmethod

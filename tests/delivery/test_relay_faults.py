@@ -4,11 +4,13 @@ LISTEN comes back after the database drops its connection."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from subgraphs.common.contract import RefusalCode, Refused
 from subgraphs.common.db import listen_forever, listener_name
 from subgraphs.common.events import TOO_EARLY, channel, too_early
 from subgraphs.common.settings import Settings
@@ -58,6 +60,38 @@ async def test_an_early_event_waits_and_the_rest_of_the_outbox_goes_on(
 
         await eventually(through)
     assert [e["payload"]["status"] for e in fake.about(early)] == ["IN_TRANSIT", "DELIVERED"]
+
+
+class RefusingOrders(FakeOrders):
+    """Refuses the events of the orders in `refused` by the contract (409), of those in `garbled` outside it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.refused: set[str] = set()
+        self.garbled: set[str] = set()
+
+    async def handle(self, request: Request) -> JSONResponse:
+        order_id = (await request.json())["payload"]["order_id"]
+        if order_id in self.refused:
+            return JSONResponse(Refused(RefusalCode.INVALID_STATE, "never").wire(), status_code=409)
+        if order_id in self.garbled:
+            return JSONResponse({"errors": [{"message": "too large"}]}, status_code=413)
+        return await super().handle(request)
+
+
+async def test_an_event_refused_for_good_is_not_offered_again_nor_holds_back_the_rest(
+    saga: Saga, admin: GraphQLClient, settings: Settings, db: Db
+) -> None:
+    refused, garbled, fine = [await shipped(saga, admin, "IN_TRANSIT") for _ in range(3)]
+    fake, port = RefusingOrders(settings.resolved_service_token()), free_port()
+    fake.refused.add(str(refused))
+    fake.garbled.add(str(garbled))
+    async with fake.serving(port), relay_for(aimed_at(settings, port)) as relay:
+        await drain_all(relay)
+        assert relay.early == {}
+    assert [e["payload"]["status"] for e in fake.about(fine)] == ["IN_TRANSIT"]
+    for order_id in fake.refused | fake.garbled:
+        assert all(e.published_at is not None for e in await events(db, uuid.UUID(order_id)))
 
 
 async def test_the_relay_listens_again_after_its_connection_is_killed(
