@@ -37,7 +37,7 @@ def word_keys(word: str) -> list[str]:
 def plain_words(search: str) -> list[str] | None:
     """The blank-separated terms of a plain-words search, or None when it uses websearch syntax."""
     words = WORD.findall(search)
-    if not words or any(w.lower() == "or" for w in words) or '"' in search or re.search(r"(^|\s)-", search):
+    if not words or any(w.lower() == "or" for w in words) or '"' in search or re.search(r"(?<!\w)-", search):
         return None
     return search.split()
 

@@ -182,3 +182,22 @@ async def test_name_jump_keeps_phrase_hits(
     db = catalog_app[0].state.shop.db
     rows = await search.list_products(db, search.Listing.of("NAME", f"{tag} t-shirt", category, False), Page(50, None))
     assert [(str(row.id), row.mode) for row in rows] == [(hit["id"], "words") for hit in hits]
+
+
+@pytest.mark.parametrize("negation", ["(-{}", "!-{}", "-{}"])
+async def test_name_jump_keeps_the_hits_of_a_negated_word(
+    admin_client: GraphQLClient, catalog_app: tuple[Starlette, GraphQLClient], catalog_engine: AsyncEngine, negation: str
+) -> None:
+    # websearch_to_tsquery reads a "-" after punctuation as NOT too: a region holding the negated
+    # word next to real hits must not be jumped over.
+    category = (await make_category(admin_client))["id"]
+    tag, red = word(), word()
+    made = [await make_product(admin_client, category, name=f"{'ab'[i % 2]}{word()} {tag}" + (f" {red}" if i % 3 == 0 else "")) for i in range(9)]
+    async with catalog_engine.connect() as connection:
+        await connection.execute(text("SELECT catalog.name_regions_rebuild(3)"))
+        await connection.commit()
+    q = f"{tag} {negation.format(red)}"
+    db = catalog_app[0].state.shop.db
+    rows = await search.list_products(db, search.Listing.of("NAME", q, category, False), Page(50, None))
+    assert [str(row.id) for row in rows] == await expected(catalog_engine, "NAME", q, category, False)
+    assert len(rows) == len([p for i, p in enumerate(made) if i % 3 != 0])
