@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -45,16 +46,33 @@ class BadEvent(ValueError):
 
 
 
+def _moment(value: Any) -> datetime | None:
+    """An ISO 8601 moment with its time zone, in UTC; None for anything else (or out of range)."""
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+        return at.astimezone(UTC) if at is not None and at.tzinfo is not None else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def _money(value: Any) -> str | None:
+    """An amount as the wallet writes it ("150.00"), or None for anything that is not one."""
+    if not isinstance(value, str | int) or isinstance(value, bool) or len(str(value)) > 24:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return str(value) if amount.is_finite() else None
+
+
 def describe(topic: str, payload: dict[str, Any], currency: str) -> dict[str, Any] | None:
     """The notification's columns for an event, or None for a topic that notifies nobody."""
     user_id = parse_id(payload.get("user_id"))
     if topic == ORDER_TOPIC:
         order_id, status = parse_id(payload.get("order_id")), payload.get("status")
-        try:
-            at = datetime.fromisoformat(str(payload.get("at")))
-        except ValueError:
-            at = None
-        if user_id is None or order_id is None or status not in STATUS_TEXT or at is None:
+        at = _moment(payload.get("at"))
+        if user_id is None or order_id is None or not isinstance(status, str) or status not in STATUS_TEXT or at is None:
             raise BadEvent("order.status_changed needs user_id, order_id, a known status and at")
         body = f"Your order {str(order_id)[:8]} {STATUS_TEXT[status]}."
         if payload.get("note"):
@@ -63,9 +81,9 @@ def describe(topic: str, payload: dict[str, Any], currency: str) -> dict[str, An
         return {"user_id": user_id, "kind": "ORDER_STATUS", "title": title, "body": body,
                 "order_id": order_id, "order_status": status, "status_at": at}
     if topic in WALLET_TOPICS:
-        amount, balance = payload.get("amount"), payload.get("balance")
-        if user_id is None or amount is None:
-            raise BadEvent(f"{topic} needs user_id and amount")
+        amount, balance = _money(payload.get("amount")), _money(payload.get("balance"))
+        if user_id is None or amount is None or (balance is None and payload.get("balance") is not None):
+            raise BadEvent(f"{topic} needs user_id and an amount (and a balance, if any) as money")
         body = f"{WALLET_TOPICS[topic]}: {amount} {currency}."
         if balance is not None:
             body += f" Balance: {balance} {currency}."

@@ -104,7 +104,8 @@ async def revoked_since(db: Db, since: datetime | None, token_ttl: int) -> Revoc
         assert as_of is not None
         # A token lives `token_ttl` at most after its session ended; the overlap allows for clocks that differ.
         oldest = as_of - timedelta(seconds=token_ttl) - OVERLAP
-        start = max(since, oldest) if since else oldest
+        # Never later than now: a `since` from the far future (or any clock) asks for nothing, and cannot overflow.
+        start = min(max(since, oldest), as_of) if since else oldest
         rows = await session.execute(select(Session.id, Session.revoked_at).where(Session.revoked_at >= start))
         revocations = [Revocation(session_id=sid, revoked_at=at) for sid, at in rows]
     return RevocationsReply(revocations=revocations, as_of=as_of)

@@ -77,3 +77,13 @@ async def test_the_route_wants_the_service_credential_and_a_proper_time(users: G
     assert (await internal.as_(None).send("GET", ROUTE)).status_code == 401
     assert (await internal.send("GET", ROUTE, params={"since": "yesterday"})).status_code == 400
     assert (await internal.send("GET", ROUTE, params={"since": "2026-01-01T00:00:00"})).status_code == 400
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+async def test_a_moment_at_the_ends_of_the_calendar_is_answered(users: GraphQLClient, settings: Settings, since: str) -> None:
+    """Far in the future: nothing ended since then; far in the past: every session whose tokens may live."""
+    token = (await register(users))["accessToken"]
+    assert (await users.as_(token).data(LOGOUT))["logout"] is True
+    reply = await catch_up(users, settings, since=since)
+    ended = {r.session_id for r in reply.revocations}
+    assert (session_of(token) in ended) is since.startswith("0001")
