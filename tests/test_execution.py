@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
@@ -101,3 +102,17 @@ async def test_a_guarded_attribute_is_never_read_on_the_short_path() -> None:
         assert result.errors is not None and result.errors[0].message == "Not yours.", result.errors
     fields = schema._schema.type_map["Thing"].fields  # type: ignore[attr-defined]
     assert fields["secret"].extensions.get(PLAN) is None and fields["hidden"].extensions.get(PLAN) is None
+
+
+@strawberry.type
+class Ticks:
+    @strawberry.subscription
+    async def ticks(self, info: Info) -> AsyncGenerator[int, None]:
+        for tick in (1, 2):
+            yield tick
+
+
+async def test_a_subscription_of_self_and_info_keeps_its_stream() -> None:
+    streaming = make_schema(query=Query, subscription=Ticks)
+    stream = await streaming.subscribe("subscription { ticks }", context_value={"who": "Ann"})
+    assert [result.data async for result in stream] == [{"ticks": 1}, {"ticks": 2}]  # type: ignore[union-attr]

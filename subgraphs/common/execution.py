@@ -81,6 +81,8 @@ def lean_resolvers(schema: Any) -> int:
             resolver = getattr(field, "base_resolver", None)
             if resolver is None or field.extensions or getattr(field, "permission_classes", None) or field.arguments:
                 continue
+            if getattr(field, "is_subscription", False) or type_ is schema._schema.subscription_type:
+                continue  # a subscription's resolver makes its stream; graphql-core calls `resolve` per event
             names = [p.name for p in resolver.signature.parameters.values()]
             if not (resolver.self_parameter and resolver.info_parameter and names == [resolver.self_parameter.name, resolver.info_parameter.name]):
                 continue
