@@ -16,7 +16,11 @@ Freshness: a notice empties the cache and bumps its generation. A response is ke
 generation did not move while it was computed, so an answer read before a change that is stored
 after the notice is dropped. While the LISTEN connection is down (or not yet up) nothing is
 served nor kept; on reconnecting the cache starts empty, since notices may have been missed.
-A write through this process (a mutation, an internal stock call) also empties it at once.
+A write through this process also empties it at once: an internal stock call as its answer
+starts, a mutation as soon as it has run (`ForgetAfterWrites`), before its answer leaves. Only a
+mutation that ran does: one refused outright (an anonymous caller, a forged token) changes nothing
+and empties nothing, so nobody can keep the cache empty by sending mutations. A query whose body
+merely mentions `mutation` or `subscription` is neither served from the cache nor kept.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from subgraphs.common.db import listen_forever
 from subgraphs.common.settings import Settings
@@ -100,6 +107,25 @@ class ResponseCache:
         )
 
 
+class ForgetAfterWrites(SchemaExtension):
+    """Empties the process's cache once a mutation has run, before its answer leaves.
+
+    "Has run": some root field answered (data that is not null). A mutation refused as a whole
+    (UNAUTHENTICATED, FORBIDDEN, invalid) wrote nothing and empties nothing. Any answer computed
+    while it ran is refused by `put`, its generation having moved; other processes hear by NOTIFY.
+    """
+
+    def on_execute(self) -> Any:
+        yield
+        context = self.execution_context
+        if context.operation_type is not OperationType.MUTATION or context.result is None:
+            return
+        services = getattr(getattr(context.context, "state", None), "services", None)
+        cache: ResponseCache | None = getattr(services, "cache", None)
+        if cache is not None and any(value is not None for value in (getattr(context.result, "data", None) or {}).values()):
+            cache.forget()
+
+
 def _header(scope: Scope, name: bytes) -> bytes | None:
     return next((value for key, value in scope["headers"] if key == name), None)
 
@@ -148,16 +174,15 @@ class CachedReads:
             return await _writing(self.app, cache, scope, receive, send)
         length = _header(scope, b"content-length")
         if length is None or not length.isdigit() or int(length) > MAX_BODY:
-            return await _writing(self.app, cache, scope, receive, send)
+            return await self.app(scope, receive, send)
         body, more = b"", True
         while more and len(body) <= MAX_BODY:
             message = await receive()
             if message["type"] != "http.request":  # the client left before sending it all
                 return
             body, more = body + message.get("body", b""), message.get("more_body", False)
-        if more or b"mutation" in body or b"subscription" in body:
-            return await _writing(self.app, cache, scope, await _replay(body, receive), send)
-        if _header(scope, b"authorization") is not None:  # signed in: neither served from nor kept
+        # A mutation empties the cache once it has run (ForgetAfterWrites); signed in: neither served nor kept.
+        if more or b"mutation" in body or b"subscription" in body or _header(scope, b"authorization") is not None:
             return await self.app(scope, await _replay(body, receive), send)
         key = b"\0".join((_header(scope, b"accept") or b"", _header(scope, b"content-type") or b"", body))
         if (entry := cache.get(key)) is not None:

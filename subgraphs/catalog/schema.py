@@ -14,6 +14,7 @@ from subgraphs.common.pagination import After, First, Page
 from subgraphs.common.schema import make_schema
 
 from . import service
+from .cache import ForgetAfterWrites
 from .loaders import ProductLoader
 from .search import Listing, cursor_key, cursor_types, list_products
 from .suggest import suggest
@@ -149,4 +150,5 @@ def _product_payload(info: Info, row: Any) -> ProductPayload:
 schema = make_schema(
     query=Query, mutation=Mutation, types=[Category, Product],
     error_codes=[ErrorCode.CONFLICT, ErrorCode.INVALID_INPUT, ErrorCode.NOT_FOUND],
+    extensions=[ForgetAfterWrites],
 )

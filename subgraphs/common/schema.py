@@ -83,12 +83,14 @@ def make_schema(
     subscription: type | None = None,
     types: Sequence[type] = (),
     error_codes: Collection[ErrorCode] | None = None,
+    extensions: Sequence[type[SchemaExtension]] = (),
 ) -> Schema:
     """A Federation 2 schema; parsing and validation are cached (they dominated CPU under load).
 
     Hostile input is refused here, for every subgraph alike: NUL and lone surrogates anywhere in
     an operation, strings over their length on every root field, amounts in any spelling but one.
     `error_codes` are the `ErrorCode`s this subgraph answers (default: all); its SDL lists only those.
+    `extensions` are the subgraph's own, run after the kernel's.
     """
     limit_root_fields(query, mutation)
     schema = StoreSchema(
@@ -105,6 +107,7 @@ def make_schema(
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
             lambda: MaskErrors(should_mask_error=_mask, error_message="Internal error."),
+            *extensions,
         ],
     )
     lean_resolvers(schema)

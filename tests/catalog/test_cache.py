@@ -67,6 +67,48 @@ async def test_errors_and_mutations_are_not_kept(catalog_app: tuple[Starlette, G
     assert cache.entries == {}
 
 
+async def test_a_mutation_that_did_not_run_empties_nothing(
+    catalog_app: tuple[Starlette, GraphQLClient], customer_client: GraphQLClient
+) -> None:
+    """Refused outright (anonymous, a forged token, a customer), a mutation wrote nothing: the cache
+    stays, so nobody can keep it empty by sending them; a query that only mentions one is not kept."""
+    app, catalog = catalog_app
+    cache = cache_of(app)
+    await eventually(lambda: asyncio.sleep(0, cache.listening))
+    await slugs(catalog)
+    kept, generation = dict(cache.entries), cache.generation
+    assert kept
+    for client in (catalog, catalog.as_("not-a-token"), customer_client):
+        assert (await client.execute(CREATE_CATEGORY, {"n": "X", "s": unique("cat")})).get("errors")
+    named = "query($q: String) { products(first: 1, filter: {search: $q}) { edges { cursor } } }"
+    assert not (await catalog.execute(named, {"q": "mutation subscription"})).get("errors")
+    assert cache.generation == generation and dict(cache.entries) == kept
+
+
+async def test_a_mutation_that_ran_empties_the_cache_before_its_answer_leaves(
+    catalog_app: tuple[Starlette, GraphQLClient], admin_client: GraphQLClient, catalog_engine: AsyncEngine
+) -> None:
+    """Even one that changed nothing (a taken slug answers CONFLICT in its payload), so no NOTIFY
+    could have done it: the mutation itself empties the cache."""
+    app, catalog = catalog_app
+    cache = cache_of(app)
+    await eventually(lambda: asyncio.sleep(0, cache.listening))
+    slug = unique("cat")
+    async with catalog_engine.begin() as connection:
+        await connection.execute(text("INSERT INTO catalog.categories (id, name, slug) VALUES (gen_random_uuid(), 'Taken', :s)"), {"s": slug})
+
+    async def heard() -> bool:  # its notice has arrived: none is pending
+        return slug in await slugs(catalog)
+
+    await eventually(heard)
+    await slugs(catalog)
+    generation = cache.generation
+    assert cache.entries
+    again = await admin_client.data(CREATE_CATEGORY, {"n": "Taken", "s": slug})
+    assert again["createCategory"]["errors"] == [{"code": "CONFLICT"}]
+    assert cache.entries == {} and cache.generation > generation
+
+
 async def test_a_change_made_anywhere_reaches_every_process(
     catalog_app: tuple[Starlette, GraphQLClient], replica: tuple[Starlette, GraphQLClient],
     admin_client: GraphQLClient, catalog_engine: AsyncEngine,
