@@ -187,3 +187,17 @@ async def test_a_catalog_that_stops_listening_or_answering_vouches_for_nothing(a
             await shown_soon(http, category, lambda rows, price=price: prices(rows) == [price])  # type: ignore[misc]
             assert not await kept_while_idle(http, category), mode
 
+async def test_an_answer_of_another_catalog_process_than_the_one_polled_keeps_the_short_life(admin: GraphQLClient, store: Stack) -> None:
+    category = await new_category(admin)
+    await new_product(admin, category, "Cedar box", price="15.00")
+    replica = await store.replica("catalog", free_port(GATEWAY_PORTS))
+    port = int(replica.rsplit("@", 1)[1])
+    try:
+        # The replica hears every NOTIFY too, but the answers come from the stack's catalog: its generation
+        # vouches for nothing the replica did not compute itself.
+        polled = f"http://{store.settings.host}:{port}{SHOWCASE_GENERATION.path}"
+        async with gateway_with(store, {"SHOP_SHOWCASE_GENERATION_URL": polled}) as http:
+            for _ in range(3):
+                assert not await kept_while_idle(http, category)
+    finally:
+        store.retire(replica)
