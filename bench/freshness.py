@@ -4,7 +4,8 @@
 
 While 8 clients keep reading the 24 first pages (so both caches stay full), an admin changes the price of the
 first product of one of them, either through the gateway (a mutation empties its copy) or straight at the
-catalog (as another gateway replica would: the gateway's copy has to expire). Figures, from the mutation's
+catalog (as another gateway replica would: the gateway's copy, which would otherwise live up to its max age,
+is emptied when its next poll of the catalog's showcase generation sees it move). Figures, from the mutation's
 answer: when the first anonymous read of that page that shows the new price was sent (the staleness, to within
 one read) and when it was answered (plus that read's own latency, an uncached page after the change).
 The price is put back at the end.
@@ -92,7 +93,8 @@ def main() -> None:
         sent, answered = (sorted(1000 * t[i] for t in times) for i in (0, 1))
         print(f"{path}: the first read showing it sent after p50 {statistics.median(sent):.0f} ms, max {sent[-1]:.0f} ms;"
               f" answered after p50 {statistics.median(answered):.0f} ms, max {answered[-1]:.0f} ms ({len(times)} changes,"
-              f" gateway TTL {settings.showcase_gateway_ttl:g} s, load average {os.getloadavg()[0]:.1f})")
+              f" gateway TTL {settings.showcase_gateway_ttl:g} s, max age {settings.showcase_gateway_max_age:g} s polling every"
+              f" {settings.showcase_gateway_poll_interval:g} s, load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

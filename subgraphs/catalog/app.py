@@ -40,7 +40,8 @@ async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
             cache = ResponseCache(state.settings, url)
             await cache.start()
             stack.push_async_callback(cache.stop)
-        categories = CategoryMap(url)
+        # Answers the cache kept while the map still named a category the old way go when the map hears of it.
+        categories = CategoryMap(url, stale=None if cache is None else cache.forget)
         await categories.start()
         stack.push_async_callback(categories.stop)
         yield Catalog(cache=cache, categories=categories)
