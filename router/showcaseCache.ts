@@ -222,6 +222,7 @@ export function useShowcaseCache({ endpoint, ttlMs, entries, maxAgeMs, generatio
           body, contentType,
         };
         if (miss.epoch === epoch) {
+          cache.delete(miss.key); // a renewed answer goes to the back of the line: the oldest go first
           cache.set(miss.key, entry);
           while (cache.size > entries) cache.delete(cache.keys().next().value as string);
           miss.settle(entry);

@@ -68,7 +68,12 @@ def render_supergraph(settings: Settings) -> Path:
     text = re.sub("|".join(map(re.escape, urls)), lambda match: urls[match.group(0)], text)
     path = settings.data_dir / "supergraph.graphql"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    # A running gateway watches the file and reloads it: left alone when unchanged (another gateway
+    # starting beside it), else replaced whole, never seen half-written (a truncated one stops it).
+    if not path.exists() or path.read_text() != text:
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text)
+        os.replace(partial, path)
     return path
 
 
