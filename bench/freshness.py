@@ -3,11 +3,14 @@
     python -m bench.freshness                  # 1M products (bench/catalog.py's shop_bench), 20 changes a path
 
 While 8 clients keep reading the 24 first pages (so both caches stay full), an admin changes the price of the
-first product of one of them, either through the gateway (a mutation empties its copy) or straight at the
-catalog (as another gateway replica would: the gateway's copy has to expire). Figures, from the mutation's
-answer: when the first anonymous read of that page that shows the new price was sent (the staleness, to within
+first product of one of them, either through the gateway (a mutation empties its copy), straight at the
+catalog (as another gateway replica would), or in the database by SQL (only the catalog's NOTIFY tells): in the
+last two, the gateway's copy, which would otherwise live up to its max age, is emptied when its next poll of
+the catalog's showcase generation sees it move. Figures, from the change's answer (the mutation's or the SQL's):
+when the first anonymous read of that page that shows the new price was sent (the staleness, to within
 one read) and when it was answered (plus that read's own latency, an uncached page after the change).
-The price is put back at the end.
+The price is put back at the end. Last, what the gateway's polls of the catalog's showcase generation cost
+the catalog: its CPU while the stack is idle (the gateway polling), and per poll (a few hundred asked in a row).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import os
 import statistics
 import time
+import uuid
 from decimal import Decimal
 
 import httpx
@@ -26,8 +30,12 @@ import orjson
 from bench.catalog import PAGE, prepare
 from bench.load import run
 from bench.showcase import _facts, gateway, graphql_bodies
+from bench.showcase_profile import tree_cpu
 from shop.cli import prepare as prepare_store
 from shop.migrate import migrate_all
+from subgraphs.common.contract import SHOWCASE_GENERATION
+from subgraphs.common.db import connect_raw
+from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import ROOT, Settings
 
 UPDATE = "mutation($id: ID!, $p: Decimal!) { updateProduct(id: $id, input: {price: $p}) { errors { code } } }"
@@ -38,6 +46,15 @@ async def first_product(http: httpx.AsyncClient, url: str, body: bytes) -> tuple
     page = (await http.post(url, content=body, headers={"content-type": "application/json"})).json()
     node = page["data"]["products"]["edges"][0]["node"]
     return node["id"], node["price"]["amount"]
+
+
+async def warm(http: httpx.AsyncClient, url: str, body: bytes, seconds: float = 0.3) -> None:
+    """Reads the page for a while, as a shopper would: the measuring client's own key (the load's requests
+    carry other headers) is then kept as any busy page is, past the entries computed just after a change."""
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        await http.post(url, content=body, headers={"content-type": "application/json"})
+        await asyncio.sleep(0.01)
 
 
 async def until_shown(http: httpx.AsyncClient, url: str, body: bytes, product: str, price: str) -> tuple[float, float]:
@@ -52,30 +69,50 @@ async def until_shown(http: httpx.AsyncClient, url: str, body: bytes, product: s
         await asyncio.sleep(0.005)
 
 
-async def measure(settings: Settings, url: str, changes: int) -> dict[str, list[tuple[float, float]]]:
+async def poll_cost(settings: Settings, http: httpx.AsyncClient, catalog: int, idle: float = 5.0, polls: int = 500) -> tuple[float, float]:
+    """The catalog's CPU share of a core while only the gateway polls it, and its CPU ms per poll."""
+    before = tree_cpu([catalog])
+    await asyncio.sleep(idle)
+    share = (tree_cpu([catalog]) - before) / idle
+    route, token = settings.url("catalog") + SHOWCASE_GENERATION.path, {SERVICE_HEADER: settings.resolved_service_token()}
+    before = tree_cpu([catalog])
+    for _ in range(polls):
+        assert (await http.get(route, headers=token)).status_code == 200
+    return share, (tree_cpu([catalog]) - before) * 1000 / polls
+
+
+async def measure(settings: Settings, url: str, changes: int) -> tuple[dict[str, list[tuple[float, float]]], tuple[float, float]]:
     categories, deep = await _facts(url)
     bodies = graphql_bodies(categories, deep)["first"]
     body = orjson.dumps({"query": PAGE, "variables": {"first": 20, "filter": {"categoryId": categories[0]}, "sort": "PRICE_ASC"}})
-    shown: dict[str, list[tuple[float, float]]] = {"through the gateway": [], "straight at the catalog": []}
-    async with gateway(url, settings.port_base, 1, True) as (graphql, _pid), httpx.AsyncClient(timeout=30) as http:
+    paths = ("through the gateway", "straight at the catalog", "in the database")
+    shown: dict[str, list[tuple[float, float]]] = {path: [] for path in paths}
+    async with gateway(url, settings.port_base, 1, True) as (graphql, pids), httpx.AsyncClient(timeout=30) as http:
         token = (await http.post(graphql, json={"query": LOGIN, "variables": {"e": settings.admin_email, "p": settings.admin_password}})).json()
         signed = {"Authorization": f"Bearer {token['data']['login']['accessToken']}"}
         product, original = await first_product(http, graphql, body)
         load = asyncio.create_task(run(graphql, [*bodies, body], 3600, 8))
+        database = await connect_raw(url)
+        targets = {"through the gateway": graphql, "straight at the catalog": f"{settings.url('catalog')}/graphql"}
         try:
             for n in range(changes):
-                for path, target in (("through the gateway", graphql), ("straight at the catalog", f"{settings.url('catalog')}/graphql")):
-                    price = str(Decimal("0.01") * (n * 2 + (path == "through the gateway") + 1))  # lowest: stays first
-                    await asyncio.sleep(0.3)
-                    answer = await http.post(target, json={"query": UPDATE, "variables": {"id": product, "p": price}}, headers=signed)
-                    assert answer.json()["data"]["updateProduct"]["errors"] == [], answer.text
+                for place, path in enumerate(paths):
+                    price = str(Decimal("0.01") * (n * len(paths) + place + 1))  # lowest: stays first
+                    await warm(http, graphql, body)
+                    if path in targets:
+                        answer = await http.post(targets[path], json={"query": UPDATE, "variables": {"id": product, "p": price}}, headers=signed)
+                        assert answer.json()["data"]["updateProduct"]["errors"] == [], answer.text
+                    else:  # only the catalog's NOTIFY tells anyone
+                        await database.execute("UPDATE catalog.products SET price = $1::numeric WHERE id = $2", price, uuid.UUID(product))
                     shown[path].append(await until_shown(http, graphql, body, product, price))
         finally:
+            await database.close()
             load.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await load
             await http.post(graphql, json={"query": UPDATE, "variables": {"id": product, "p": original}}, headers=signed)
-    return shown
+        cost = await poll_cost(settings, http, pids[1])
+    return shown, cost
 
 
 def main() -> None:
@@ -88,11 +125,15 @@ def main() -> None:
     migrate_all(url)
     settings = Settings(database_url=url, data_dir=ROOT / ".data" / "bench-showcase", port_base=args.port_base, admin_email="admin-bench@example.com")
     asyncio.run(prepare_store(settings, url))
-    for path, times in asyncio.run(measure(settings, url, args.changes)).items():
+    shown, (share, per_poll) = asyncio.run(measure(settings, url, args.changes))
+    for path, times in shown.items():
         sent, answered = (sorted(1000 * t[i] for t in times) for i in (0, 1))
         print(f"{path}: the first read showing it sent after p50 {statistics.median(sent):.0f} ms, max {sent[-1]:.0f} ms;"
               f" answered after p50 {statistics.median(answered):.0f} ms, max {answered[-1]:.0f} ms ({len(times)} changes,"
-              f" gateway TTL {settings.showcase_gateway_ttl:g} s, load average {os.getloadavg()[0]:.1f})")
+              f" gateway TTL {settings.showcase_gateway_ttl:g} s, max age {settings.showcase_gateway_max_age:g} s polling every"
+              f" {settings.showcase_gateway_poll_interval:g} s, load average {os.getloadavg()[0]:.1f})")
+    print(f"the gateway's polls: the idle catalog uses {100 * share:.1f}% of a core; {per_poll:.2f} ms of its CPU a poll"
+          f" ({1 / settings.showcase_gateway_poll_interval:g} polls a second)")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,20 @@ const SETTINGS = {
   // turns off this cache and the catalog's, SHOP_SHOWCASE_GATEWAY_TTL=0 this one alone.
   showcaseTtlMs: flag('SHOP_SHOWCASE_CACHE', true) ? 1000 * Number(process.env.SHOP_SHOWCASE_GATEWAY_TTL || 0.5) : 0,
   showcaseEntries: Number(process.env.SHOP_SHOWCASE_CACHE_ENTRIES || 2000),
+  // Past that short life, an answer is kept up to this many seconds while the catalog's showcase
+  // generation, asked at this URL every poll interval with the internal routes' credential, vouches
+  // for it (shop/stack.py passes both; without them: the short life alone).
+  showcaseMaxAgeMs: 1000 * Number(process.env.SHOP_SHOWCASE_GATEWAY_MAX_AGE || 30),
+  showcasePollMs: 1000 * Number(process.env.SHOP_SHOWCASE_GATEWAY_POLL_INTERVAL || 0.1),
+  showcaseGenerationUrl: process.env.SHOP_SHOWCASE_GENERATION_URL,
+  serviceToken: process.env.SHOP_SERVICE_TOKEN,
 };
+
+/** Where the catalog's showcase generation is asked, when the environment says. */
+const showcaseGeneration = () =>
+  SETTINGS.showcaseGenerationUrl && SETTINGS.serviceToken
+    ? { url: SETTINGS.showcaseGenerationUrl, token: SETTINGS.serviceToken, intervalMs: SETTINGS.showcasePollMs }
+    : undefined;
 
 /** Limits that refuse abusive operations before any subgraph sees them. */
 const LIMITS = {
@@ -175,7 +188,14 @@ export const gatewayConfig = defineConfig({
   },
   plugins: () => [
     useRequestBodyLimit(LIMITS.maxBodyBytes),
-    ...(SETTINGS.showcaseTtlMs > 0 ? [useShowcaseCache({ endpoint: '/graphql', ttlMs: SETTINGS.showcaseTtlMs, entries: SETTINGS.showcaseEntries })] : []),
+    ...(SETTINGS.showcaseTtlMs > 0
+      ? [
+          useShowcaseCache({
+            endpoint: '/graphql', ttlMs: SETTINGS.showcaseTtlMs, entries: SETTINGS.showcaseEntries,
+            maxAgeMs: SETTINGS.showcaseMaxAgeMs, generation: showcaseGeneration(),
+          }),
+        ]
+      : []),
     useCallerAuthorization(),
     useClientAddress(),
     maxDepthPlugin({ n: LIMITS.maxDepth, onReject: withCode('MAX_DEPTH_LIMIT') }) as GatewayPlugin,

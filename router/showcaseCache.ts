@@ -1,4 +1,4 @@
-// The gateway's short-lived copy of anonymous showcase answers, in front of the catalog's own cache.
+// The gateway's copy of anonymous showcase answers, in front of the catalog's own cache.
 //
 // Who is served from it: a POST to the GraphQL endpoint with a JSON body of at most MAX_BODY bytes,
 // without `Authorization` and without `Cookie`. A request carrying either is never answered from
@@ -9,19 +9,43 @@
 // name) and the `Accept` header (which picks the response's content type). The subgraphs never
 // see cookies and the catalog reads nothing else of a request, so nothing else changes the answer.
 //
-// Freshness: an entry lives `ttlMs` from the moment its request arrived (0.5 s by default), so an
-// answer is never older than that plus the catalog's own staleness (its cache is emptied by
-// PostgreSQL NOTIFY at every product, stock or category change, reservations included). A mutation
-// through this gateway also empties it, as it starts and as its answer leaves, and an answer
-// computed meanwhile is not kept: whoever writes through one gateway and reads next sees it at once.
-// The catalog does not tell the gateway of changes: the short life bounds staleness for every
-// other path (another gateway replica, the order saga's recovery, a change made in the database).
-// Identical misses arriving together wait for the first one's answer rather than each planning and
-// fetching it (under load, such a herd outlasted the TTL and the copy never answered). Past half its
-// life an entry is renewed by the first request for it while the others are still answered with it,
-// so under steady traffic no request waits for an expiry; nothing older than the TTL is ever served.
+// Freshness, two rules; an entry is served while either holds:
+// - Short life (the floor, and all there is when the catalog cannot be asked): `ttlMs` from the
+//   moment its request arrived (0.5 s by default), plus the catalog's own staleness (its cache is
+//   emptied by PostgreSQL NOTIFY at every product, stock or category change, reservations included).
+// - Long life, up to `maxAgeMs` (30 s): the catalog's showcase generation (generation.ts polls it every
+//   `intervalMs`: one process's boot id and a counter that moves at every change it hears of, at a
+//   local write, and when its LISTEN is lost or regained) is the one the entry was tagged with, the
+//   last poll that answered was sent less than STALE intervals ago and said `listening`. A moved
+//   generation empties the copy. Each entry is tagged with the generation trusted when its request
+//   arrived, and only if every catalog answer to it carried that same generation in
+//   `x-showcase-generation` (the catalog sends it only while its LISTEN is up: for a hit, its current
+//   generation; for a computed answer, the one at the computation's start).
+// Why a change never outlives the poll that follows its NOTIFY: say the polled process P hears of a
+// change at time n and moves from generation G to G'. An answer carrying G began before n, in P
+// (the boot id names the process), so it may miss the change; the first poll P answers after n says
+// G', which empties the copy, or, if it comes before that answer, moves `epoch` so the answer is not
+// kept; G never comes back (the counter only grows, a restart draws another boot id). An answer
+// carrying G' began after n, so after the change committed (NOTIFY is sent at commit): it shows it.
+// So past the short life a change shows within P's NOTIFY delay plus one poll (interval and round
+// trip), and when polls fail or P stops listening, within the short life. An answer computed by
+// another process Q carries Q's boot id, never P's generation, and gets the short life only: nothing
+// rests on two processes hearing a NOTIFY at the same moment.
+// Several catalog processes: what is polled is the one URL given (stack.py: the catalog's own).
+// Node's fetch keeps its connection, so behind uvicorn workers or a balancer that keeps connections
+// the polls stay with one process and that process's answers get the long life, the others' the
+// short one. A balancer that spreads the polls makes the generation seem to move at every other poll:
+// still correct, but the copy is emptied each time; give the gateway one process to poll instead.
+// A mutation through this gateway also empties the copy, as it starts and as its answer leaves, and
+// an answer computed meanwhile is not kept: whoever writes through one gateway and reads next sees it
+// at once. Identical misses arriving together wait for the first one's answer rather than each
+// planning and fetching it (under load, such a herd outlasted the short life and the copy never
+// answered). Past half its life (the long one while it holds, else the short one) an entry is renewed
+// by the first request for it while the others are still answered with it, so under steady traffic no
+// request waits for an expiry.
 import type { GatewayPlugin } from '@graphql-hive/gateway';
 import { getOperationAST, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import { followGeneration, GENERATION_HEADER, type GenerationSource } from './generation';
 
 /** Root fields whose answers are the same for every anonymous caller and may be kept. */
 export const SHOWCASE_FIELDS = new Set(['products', 'product', 'categories', 'searchSuggestions', '__typename']);
@@ -33,25 +57,37 @@ export const CACHE_HEADER = 'x-showcase-cache';
 export interface ShowcaseCacheOptions {
   /** The GraphQL endpoint's path. */
   endpoint: string;
-  /** How long an answer is kept, in milliseconds; 0 keeps nothing. */
+  /** How long an answer is kept whatever the catalog says, in milliseconds; 0 keeps nothing. */
   ttlMs: number;
   /** The most answers kept; the oldest go first. */
   entries: number;
+  /** How long an answer may live while the catalog's generation vouches for it (0: the short life alone). */
+  maxAgeMs: number;
+  /** Where the catalog's generation is asked (absent: the short life alone). */
+  generation?: GenerationSource;
 }
 
 interface Entry {
-  /** No request arriving later is answered with it. */
+  /** Past this, the short life is over. */
   expires: number;
-  /** The first request arriving later computes the next answer; the others are still answered with this one. */
+  /** Past this, the first request computes the next answer while the others are still answered with this one. */
   renew: number;
+  /** The catalog generation vouching for it (absent: the short life only), up to `lasts`, renewed from `refresh`. */
+  tag?: string;
+  lasts: number;
+  refresh: number;
   body: string;
   contentType: string;
 }
 
 interface Miss {
   key: string;
-  generation: number;
+  epoch: number;
   arrived: number;
+  /** The catalog generation trusted when the request arrived. */
+  known?: string;
+  /** True once a catalog answer carried `known`, false as soon as one did not (or another subgraph answered). */
+  vouched?: boolean;
   cacheable: boolean;
   /** Hands the answer, once kept (else undefined), to the requests waiting for it. */
   settle: (entry: Entry | undefined) => void;
@@ -82,19 +118,24 @@ export function readsShowcaseOnly(document: DocumentNode, operationName?: string
 }
 
 /** The plugin; it answers repeated anonymous showcase reads before any parsing, planning or subgraph call. */
-export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOptions): GatewayPlugin {
+export function useShowcaseCache({ endpoint, ttlMs, entries, maxAgeMs, generation }: ShowcaseCacheOptions): GatewayPlugin {
   const cache = new Map<string, Entry>();
   // Misses being computed, by key: the same request arriving meanwhile waits for that answer instead
   // of planning and fetching it again (under load, a herd of identical misses would outlast the TTL).
   const computing = new Map<string, Promise<Entry | undefined>>();
   const misses = new WeakMap<Request, Miss>();
   const writes = new WeakSet<Request>();
-  let generation = 0;
+  // Moves whenever the copy is emptied: an answer computed across it is not kept.
+  let epoch = 0;
   const forget = () => {
-    generation += 1;
+    epoch += 1;
     cache.clear();
     computing.clear();
   };
+  const catalog = ttlMs > 0 && maxAgeMs > 0 && generation !== undefined ? followGeneration(generation, forget) : undefined;
+  const vouched = (entry: Entry, now: number) => entry.tag !== undefined && entry.lasts > now && catalog?.trusted(now) === entry.tag;
+  const servable = (entry: Entry, now: number) => entry.expires > now || vouched(entry, now);
+  const due = (entry: Entry, now: number) => (vouched(entry, now) ? entry.refresh : entry.renew) <= now;
 
   return {
     onRequest({ request, url, endResponse, setRequest, fetchAPI }) {
@@ -104,6 +145,7 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
       if (headers.has('authorization') || headers.has('cookie') || !(length <= MAX_BODY)) return;
       if (!(headers.get('content-type') ?? '').startsWith('application/json')) return;
       const arrived = performance.now();
+      const known = catalog?.trusted(arrived);
       const hit = (entry: Entry) =>
         endResponse(new fetchAPI.Response(entry.body, { status: 200, headers: { 'content-type': entry.contentType, [CACHE_HEADER]: 'hit' } }));
       const compute = (key: string, text: string, lead: boolean) => {
@@ -122,20 +164,30 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
         }
         // The body is read: the rest of the gateway gets the same request with the text as its body.
         const again = new fetchAPI.Request(request.url, { method: 'POST', headers, body: text, signal: request.signal });
-        misses.set(again, { key, generation, arrived, cacheable: false, settle });
+        misses.set(again, { key, epoch, arrived, known, cacheable: false, settle });
         setRequest(again);
       };
       return request.text().then((text) => {
         const key = `${headers.get('accept') ?? ''}\n${text}`;
         const entry = cache.get(key);
         const leader = computing.get(key);
-        if (entry !== undefined && entry.expires > arrived) {
-          return entry.renew <= arrived && leader === undefined ? compute(key, text, true) : hit(entry);
+        if (entry !== undefined && servable(entry, arrived)) {
+          return due(entry, arrived) && leader === undefined ? compute(key, text, true) : hit(entry);
         }
         if (entry !== undefined) cache.delete(key);
         if (leader === undefined) return compute(key, text, true);
-        return leader.then((kept) => (kept !== undefined && kept.expires > arrived ? hit(kept) : compute(key, text, false)));
+        return leader.then((kept) => (kept !== undefined && servable(kept, arrived) ? hit(kept) : compute(key, text, false)));
       });
+    },
+    onFetch({ context }) {
+      // Each subgraph answer of a miss says whether the catalog vouches for it with the generation
+      // trusted at its arrival; an answer of any other subgraph (no such header) does not.
+      const request = (context as { request?: Request }).request;
+      const miss = request === undefined ? undefined : misses.get(request);
+      if (miss === undefined || miss.known === undefined) return;
+      return ({ response }) => {
+        miss.vouched = miss.vouched !== false && response.headers.get(GENERATION_HEADER) === miss.known;
+      };
     },
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
@@ -161,10 +213,16 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
       if (miss === undefined) return;
       const contentType = response.headers.get('content-type') ?? '';
       const plain = contentType.includes('json') && !response.headers.has('content-encoding') && !response.headers.has('set-cookie');
-      if (!miss.cacheable || !plain || response.status !== 200 || miss.generation !== generation) return miss.settle(undefined);
+      if (!miss.cacheable || !plain || response.status !== 200 || miss.epoch !== epoch) return miss.settle(undefined);
       return response.text().then((body) => {
-        const entry = { expires: miss.arrived + ttlMs, renew: miss.arrived + ttlMs / 2, body, contentType };
-        if (miss.generation === generation) {
+        const { arrived } = miss;
+        const entry: Entry = {
+          expires: arrived + ttlMs, renew: arrived + ttlMs / 2,
+          tag: miss.vouched === true ? miss.known : undefined, lasts: arrived + maxAgeMs, refresh: arrived + maxAgeMs / 2,
+          body, contentType,
+        };
+        if (miss.epoch === epoch) {
+          cache.delete(miss.key); // a renewed answer goes to the back of the line: the oldest go first
           cache.set(miss.key, entry);
           while (cache.size > entries) cache.delete(cache.keys().next().value as string);
           miss.settle(entry);
@@ -175,6 +233,9 @@ export function useShowcaseCache({ endpoint, ttlMs, entries }: ShowcaseCacheOpti
         headers.set(CACHE_HEADER, 'miss');
         setResponse(new fetchAPI.Response(body, { status: response.status, headers }));
       });
+    },
+    onDispose() {
+      catalog?.stop();
     },
   };
 }

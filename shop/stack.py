@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from subgraphs.common.contract import SHOWCASE_GENERATION
 from subgraphs.common.settings import DEVELOPMENT_PORT_BASE, PORT_OFFSETS, ROOT, Settings
 
 from . import SUBGRAPHS
@@ -45,6 +46,11 @@ def child_env(settings: Settings, database_url: str) -> dict[str, str]:
         SHOP_SHOWCASE_CACHE="true" if settings.showcase_cache else "false",
         SHOP_SHOWCASE_GATEWAY_TTL=str(settings.showcase_gateway_ttl),
         SHOP_SHOWCASE_CACHE_ENTRIES=str(settings.showcase_cache_entries),
+        SHOP_SHOWCASE_GATEWAY_POLL_INTERVAL=str(settings.showcase_gateway_poll_interval),
+        SHOP_SHOWCASE_GATEWAY_MAX_AGE=str(settings.showcase_gateway_max_age),
+        # What the gateway polls, with the credential of internal routes (the gateway is as trusted as a subgraph).
+        SHOP_SHOWCASE_GENERATION_URL=settings.url("catalog") + SHOWCASE_GENERATION.path,
+        SHOP_SERVICE_TOKEN=settings.resolved_service_token(),
         PATH=os.pathsep.join([*node_bin_dirs(), env.get("PATH", "")]),
         PYTHONUNBUFFERED="1",
     )
@@ -62,7 +68,12 @@ def render_supergraph(settings: Settings) -> Path:
     text = re.sub("|".join(map(re.escape, urls)), lambda match: urls[match.group(0)], text)
     path = settings.data_dir / "supergraph.graphql"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    # A running gateway watches the file and reloads it: left alone when unchanged (another gateway
+    # starting beside it), else replaced whole, never seen half-written (a truncated one stops it).
+    if not path.exists() or path.read_text() != text:
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text)
+        os.replace(partial, path)
     return path
 
 
@@ -118,17 +129,17 @@ class Stack:
             env=env,
         )
 
-    def _spawn_gateway(self) -> None:
+    def _spawn_gateway(self, port: int | None = None, key: str = "gateway", env: dict[str, str] | None = None) -> None:
         supergraph = render_supergraph(self.settings)
         gateway = ROUTER / "node_modules" / ".bin" / "hive-gateway"
         self._spawn(
-            "gateway",
-            [str(gateway), "supergraph", str(supergraph), "--port", str(self.settings.port("gateway")), "--host", self.settings.host],
+            key,
+            [str(gateway), "supergraph", str(supergraph), "--port", str(port or self.settings.port("gateway")), "--host", self.settings.host],
             cwd=ROUTER,
             # graphql-js checks every failed `instanceof` for a second copy of itself unless told it
             # runs in production: a fifth of the gateway's CPU per showcase page (bench/README.md).
             # GraphiQL and error masking are set explicitly in gateway.config.ts, so nothing else moves.
-            env={"NODE_ENV": "production"},
+            env={"NODE_ENV": "production", **(env or {})},
         )
 
     async def start(self) -> None:
@@ -204,6 +215,14 @@ class Stack:
         key = f"{name}@{port}"
         self._spawn_subgraph(name, port, key, env)
         await self._wait(key, f"http://{self.settings.host}:{port}/health", healthy=healthy)
+        return key
+
+    async def gateway_replica(self, port: int, *, env: dict[str, str] | None = None) -> str:
+        """Starts one more gateway on `port` in front of the same subgraphs (settings changed by `env`)
+        and waits until it answers; returns its key for `retire`."""
+        key = f"gateway@{port}"
+        self._spawn_gateway(port, key, env)
+        await self._wait(key, f"http://{self.settings.host}:{port}/healthcheck")
         return key
 
     def dead(self) -> list[str]:

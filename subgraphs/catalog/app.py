@@ -40,8 +40,8 @@ async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
             cache = ResponseCache(state.settings, url)
             await cache.start()
             stack.push_async_callback(cache.stop)
-        # An answer built with a category the map still held is dropped once the map hears of the change.
-        categories = CategoryMap(url, on_change=cache.forget if cache is not None else None)
+        # Answers the cache kept while the map still named a category the old way go when the map hears of it.
+        categories = CategoryMap(url, stale=None if cache is None else cache.forget)
         await categories.start()
         stack.push_async_callback(categories.stop)
         yield Catalog(cache=cache, categories=categories)

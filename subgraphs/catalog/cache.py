@@ -21,12 +21,19 @@ starts, a mutation as soon as it has run (`ForgetAfterWrites`), before its answe
 mutation that ran does: one refused outright (an anonymous caller, a forged token) changes nothing
 and empties nothing, so nobody can keep the cache empty by sending mutations. A query whose body
 merely mentions `mutation` or `subscription` is neither served from the cache nor kept.
+
+The gateway's copy learns of all this from `token`: the process's boot id and generation, answered by
+`GET /internal/showcase/generation` with `listening`, and sent with every anonymous answer as
+`x-showcase-generation` (the generation the answer was computed in: a hit's is the current one, a
+computed answer's the one at its start), so the gateway keeps an answer past its short life only
+while the process that computed it still has that generation (router/showcaseCache.ts says why).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -41,6 +48,7 @@ from subgraphs.common.settings import Settings
 CHANNEL = "catalog_showcase"
 MAX_BODY = 32 * 1024  # larger requests are passed through untouched
 HEARTBEAT = 1.0  # seconds between checks that the LISTEN connection still answers
+GENERATION_HEADER = b"x-showcase-generation"
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -55,6 +63,8 @@ class ResponseCache:
         self.url = url
         self.entries: OrderedDict[bytes, Entry] = OrderedDict()
         self.generation = 0
+        # A restarted process starts again at generation 0: the boot id tells its generations apart.
+        self.boot = secrets.token_hex(8)
         self.listening = False
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
@@ -77,6 +87,10 @@ class ResponseCache:
     def forget(self, *_: Any) -> None:
         self.generation += 1
         self.entries.clear()
+
+    def token(self, generation: int | None = None) -> str:
+        """`generation` (default: the current one) of this process, unlike any other process's."""
+        return f"{self.boot}.{self.generation if generation is None else generation}"
 
     async def start(self, *, wait: float = 5.0) -> None:
         self._task = asyncio.create_task(self._listen(), name="showcase-cache-listen")
@@ -186,17 +200,21 @@ class CachedReads:
             return await self.app(scope, await _replay(body, receive), send)
         key = b"\0".join((_header(scope, b"accept") or b"", _header(scope, b"content-type") or b"", body))
         if (entry := cache.get(key)) is not None:
-            await send({"type": "http.response.start", "status": 200, "headers": entry[1]})
+            headers = [*entry[1], (GENERATION_HEADER, cache.token().encode())]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
             return await send({"type": "http.response.body", "body": entry[2]})
         await self._compute(cache, key, scope, await _replay(body, receive), send)
 
     async def _compute(self, cache: ResponseCache, key: bytes, scope: Scope, receive: Receive, send: Send) -> None:
         generation, status, headers, chunks = cache.generation, 0, [], []
+        # Said only while the cache is trusted: an answer computed without the LISTEN vouches for nothing.
+        vouch = [(GENERATION_HEADER, cache.token(generation).encode())] if cache.listening else []
 
         async def capture(message: dict[str, Any]) -> None:
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status, headers = message["status"], list(message.get("headers", []))
+                message = {**message, "headers": [*headers, *vouch]}
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
             await send(message)

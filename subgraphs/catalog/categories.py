@@ -12,9 +12,10 @@ began (at start, and again after a reconnect): one created later is read by the 
 statement per page, as before this map, so the number of statements a page costs stays the same
 whether or not a notice about it has arrived yet.
 
-The response cache listens on a connection of its own and may hear of a rename first: an answer
-computed meanwhile would hold the old name under the cache's new generation. So every time the map
-turns stale it calls `on_change` (the cache's `forget`), and such an answer is dropped.
+Each process hears the notice twice, on this LISTEN and on the response cache's, in no set order: a
+page computed after the cache heard it but before this map did may name a category the old way, so
+the map empties the cache (`stale`, given by app.py) whenever it stops vouching, and that answer is
+dropped (and the gateway's copy follows the cache's generation, router/showcaseCache.ts).
 
 The rows are read on a connection of their own, opened for each read: the LISTEN connection is
 `listen_forever`'s, busy with its heartbeat.
@@ -41,9 +42,9 @@ READ_WITHIN = 10.0  # seconds a read may take before it counts as failed
 class CategoryMap:
     """Categories by id, kept in step with the database; `get` answers None whenever it cannot vouch."""
 
-    def __init__(self, url: str, *, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(self, url: str, *, stale: Callable[[], None] | None = None) -> None:
         self.url = url
-        self.on_change = on_change
+        self._on_stale = stale
         self.rows: dict[uuid.UUID, CategoryRow] = {}
         self.fresh = False
         self.generation = 0
@@ -80,8 +81,8 @@ class CategoryMap:
     def _stale(self) -> None:
         self.generation += 1
         self.fresh = False
-        if self.on_change is not None:
-            self.on_change()
+        if self._on_stale is not None:
+            self._on_stale()
 
     def _heard(self, payload: str) -> None:
         if payload == "categories":

@@ -1,7 +1,8 @@
-"""The order saga's routes into the catalog: look products up, reserve, commit and release stock.
+"""The order saga's routes into the catalog (look products up, reserve, commit and release stock), and
+the showcase generation the gateway's copy of anonymous answers follows.
 
-What each takes and answers is in `subgraphs.common.contract` (LOOKUP, RESERVE, COMMIT, RELEASE);
-every effect is idempotent by order id:
+What each takes and answers is in `subgraphs.common.contract` (LOOKUP, RESERVE, COMMIT, RELEASE,
+SHOWCASE_GENERATION); every effect is idempotent by order id:
 
     reserve   reserved now at the current names and prices, or before (the same answer);
               409 OUT_OF_STOCK | PRODUCT_UNAVAILABLE (with `product_id`): nothing reserved;
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 from subgraphs.common.context import AppState
 from subgraphs.common.contract import (
-    COMMIT, LOOKUP, RELEASE, RESERVE, CommitReply, LookupReply, LookupRequest, OrderRef, ProductInfo, ReleaseReply,
-    ReserveReply, ReserveRequest,
+    COMMIT, LOOKUP, RELEASE, RESERVE, SHOWCASE_GENERATION, CommitReply, LookupReply, LookupRequest, Nothing, OrderRef,
+    ProductInfo, ReleaseReply, ReserveReply, ReserveRequest, ShowcaseGeneration,
 )
 from subgraphs.common.internal import route
 
 from . import reservations
+from .cache import ResponseCache
 
 
 async def lookup_products(state: AppState, request: LookupRequest) -> LookupReply:
@@ -45,4 +47,15 @@ async def release(state: AppState, request: OrderRef) -> ReleaseReply:
     return ReleaseReply()
 
 
-ROUTES = [route(LOOKUP, lookup_products), route(RESERVE, reserve), route(COMMIT, commit), route(RELEASE, release)]
+async def showcase_generation(state: AppState, _: Nothing) -> ShowcaseGeneration:
+    """This process's showcase generation; a process without its cache (turned off) vouches for nothing."""
+    cache: ResponseCache | None = getattr(getattr(state, "services", None), "cache", None)
+    if cache is None:
+        return ShowcaseGeneration(generation="off", listening=False)
+    return ShowcaseGeneration(generation=cache.token(), listening=cache.listening)
+
+
+ROUTES = [
+    route(LOOKUP, lookup_products), route(RESERVE, reserve), route(COMMIT, commit), route(RELEASE, release),
+    route(SHOWCASE_GENERATION, showcase_generation),
+]

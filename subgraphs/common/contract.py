@@ -299,6 +299,21 @@ class RevocationsReply(Message):
     as_of: datetime
 
 
+class Nothing(Message):
+    """A read that takes no arguments."""
+
+
+class ShowcaseGeneration(Message):
+    """The catalog process's showcase generation (`cache.ResponseCache.token`) and whether its cache is trusted.
+
+    `generation` changes at every change the process hears of and differs across restarts; `listening`
+    false (also: the cache turned off): the process cannot vouch that nothing changed.
+    """
+
+    generation: str
+    listening: bool
+
+
 class Event(Message):
     """An outbox event, as a relay offers it to each subscriber."""
 
@@ -355,6 +370,7 @@ LOOKUP = Call("catalog", "POST", "/internal/products/lookup", LookupRequest, Loo
 RESERVE = Call("catalog", "POST", "/internal/reservations", ReserveRequest, ReserveReply)
 COMMIT = Call("catalog", "POST", "/internal/reservations/{order_id}/commit", OrderRef, CommitReply)
 RELEASE = Call("catalog", "POST", "/internal/reservations/{order_id}/release", OrderRef, ReleaseReply)
+SHOWCASE_GENERATION = Call("catalog", "GET", "/internal/showcase/generation", Nothing, ShowcaseGeneration)
 CHARGE = Call("wallet", "POST", "/internal/charges", ChargeRequest, ChargeReply)
 REFUND = Call("wallet", "POST", "/internal/refunds", OrderRef, RefundReply)
 QUEUE_DELIVERY = Call("delivery", "POST", "/internal/deliveries", DeliveryRequest, DeliveryReply)
