@@ -36,9 +36,10 @@
 // the polls stay with one process and that process's answers get the long life, the others' the
 // short one. A balancer that spreads the polls makes the generation seem to move at every other poll:
 // still correct, but the copy is emptied each time; give the gateway one process to poll instead.
-// A mutation through this gateway also empties the copy, as it starts and as its answer leaves, and
-// an answer computed meanwhile is not kept: whoever writes through one gateway and reads next sees it
-// at once. Identical misses arriving together wait for the first one's answer rather than each
+// A mutation through this gateway that ran (some root field answered) also empties the copy, as its
+// result comes and as its answer leaves, and an answer computed meanwhile is not kept: whoever writes
+// through one gateway and reads next sees it at once. One refused as a whole (anonymous, a bad token,
+// invalid) wrote nothing and empties nothing, so nobody can keep the copy empty by sending mutations. Identical misses arriving together wait for the first one's answer rather than each
 // planning and fetching it (under load, such a herd outlasted the short life and the copy never
 // answered). Past half its life (the long one while it holds, else the short one) an entry is renewed
 // by the first request for it while the others are still answered with it, so under steady traffic no
@@ -117,6 +118,13 @@ export function readsShowcaseOnly(document: DocumentNode, operationName?: string
   return showcaseOnly(operation.selectionSet, fragments);
 }
 
+/** True unless the result is a single answer whose every root field is null (refused as a whole). */
+function ran(result: unknown): boolean {
+  const single = result as { data?: Record<string, unknown> | null; [Symbol.asyncIterator]?: unknown };
+  if (single[Symbol.asyncIterator] !== undefined) return true;
+  return Object.values(single.data ?? {}).some((value) => value !== null && value !== undefined);
+}
+
 /** The plugin; it answers repeated anonymous showcase reads before any parsing, planning or subgraph call. */
 export function useShowcaseCache({ endpoint, ttlMs, entries, maxAgeMs, generation }: ShowcaseCacheOptions): GatewayPlugin {
   const cache = new Map<string, Entry>();
@@ -193,9 +201,13 @@ export function useShowcaseCache({ endpoint, ttlMs, entries, maxAgeMs, generatio
       const request = (args.contextValue as { request?: Request }).request;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation === 'mutation') {
-        forget();
-        if (request !== undefined) writes.add(request);
-        return;
+        return {
+          onExecuteDone({ result }) {
+            if (!ran(result)) return;
+            forget();
+            if (request !== undefined) writes.add(request);
+          },
+        };
       }
       const miss = request === undefined ? undefined : misses.get(request);
       if (miss === undefined || !readsShowcaseOnly(args.document, args.operationName)) return;

@@ -134,6 +134,17 @@ async def test_a_signed_in_answer_is_neither_served_nor_kept(gateway: GraphQLCli
         assert HEADER not in (await post(gateway.http, LISTING, {"c": category}, Cookie="session=abc")).headers
 
 
+async def test_a_mutation_refused_as_a_whole_leaves_the_copy(gateway: GraphQLClient, admin: GraphQLClient) -> None:
+    """It wrote nothing: an anonymous caller or a forged token cannot keep the copy empty."""
+    category = await new_category(admin)
+    await new_product(admin, category, "Felt slippers", price="12.00")
+    await served_from_copy(gateway.http, LISTING, {"c": category})
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}):
+        refused = await post(gateway.http, UPDATE, {"id": category, "i": {"price": "1.00"}}, **headers)
+        assert refused.json()["errors"], refused.text
+        assert (await post(gateway.http, LISTING, {"c": category})).headers.get(HEADER) == "hit"
+
+
 async def test_errors_and_other_reads_are_never_kept(gateway: GraphQLClient) -> None:
     never = [
         ('query { searchSuggestions(prefix: "kettle", first: 50) { text } }', "BAD_USER_INPUT"),  # an error
