@@ -15,7 +15,7 @@ from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import Settings
 from tests.catalog.test_cache import CATEGORIES, CREATE_CATEGORY, cache_of, replica
 from tests.catalog.test_category_map import map_of
-from tests.conftest import GraphQLClient, eventually
+from tests.conftest import GraphQLClient, eventually, unique
 
 HEADER = GENERATION_HEADER.decode()
 __all__ = ["replica"]  # the fixture: a second catalog process on the same database
@@ -38,10 +38,13 @@ async def test_the_generation_is_for_services_and_each_anonymous_answer_says_its
     computed = await catalog.http.post("/graphql", json={"query": CATEGORIES})
     kept = await catalog.http.post("/graphql", json={"query": CATEGORIES})
     assert computed.headers[HEADER] == kept.headers[HEADER] == now.generation and kept.json() == computed.json()
-    # A signed-in answer and a mutation's say nothing; a mutation moves the generation.
-    signed = await catalog.http.post("/graphql", json={"query": CATEGORIES}, headers={"Authorization": f"Bearer {admin_client.token}"})
+    # A signed-in answer and a mutation's say nothing; a mutation that ran moves the generation, one refused does not.
+    admin = {"Authorization": f"Bearer {admin_client.token}"}
+    signed = await catalog.http.post("/graphql", json={"query": CATEGORIES}, headers=admin)
     assert HEADER not in signed.headers
-    moved = await catalog.http.post("/graphql", json={"query": CREATE_CATEGORY, "variables": {"n": "X", "s": "x"}})
+    refused = await catalog.http.post("/graphql", json={"query": CREATE_CATEGORY, "variables": {"n": "X", "s": unique("x")}})
+    assert HEADER not in refused.headers and (await generation(catalog.http, settings)).generation == now.generation
+    moved = await catalog.http.post("/graphql", json={"query": CREATE_CATEGORY, "variables": {"n": "X", "s": unique("x")}}, headers=admin)
     assert HEADER not in moved.headers and (await generation(catalog.http, settings)).generation != now.generation
 
 
