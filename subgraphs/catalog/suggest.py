@@ -86,7 +86,8 @@ def _statement(sql: str) -> TextClause:
 _COLUMNS = ", ".join(f"p.{c.name}" for c in SHOWN)
 _SAMPLED = (
     f"SELECT {_COLUMNS} FROM catalog.word_samples AS s JOIN catalog.products AS p ON p.id = s.product_id "
-    "WHERE s.word = :word{i} AND p.deleted_at IS NULL LIMIT :pool{i}"
+    # The name is checked again: a sample can outlive its word when a rename races a refill.
+    "WHERE s.word = :word{i} AND p.deleted_at IS NULL AND :word{i} IN (SELECT catalog.name_words(p.name)) LIMIT :pool{i}"
 )
 _NARROWED = (
     f"SELECT {_COLUMNS} FROM catalog.products AS p WHERE p.deleted_at IS NULL "

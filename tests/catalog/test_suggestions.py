@@ -123,6 +123,21 @@ async def test_a_renamed_or_deleted_product_leaves_the_suggestions(admin_client:
     assert await suggest(catalog, new[:3] + new[4] + new[3] + new[5:8]) == []
 
 
+async def test_a_sample_whose_product_no_longer_holds_the_word_is_not_shown(
+    admin_client: GraphQLClient, catalog: GraphQLClient, catalog_engine: AsyncEngine
+) -> None:
+    """As a refill racing a rename can leave it (the refill read the name before the rename committed)."""
+    shelf = await make_category(admin_client)
+    held = "x" + word()
+    holder = await make_product(admin_client, shelf["id"], name=f"{held.title()} jug, large and blue")
+    # Another word that begins the same, and a shorter name: it would rank first under `held` too.
+    other = await make_product(admin_client, shelf["id"], name=f"{held.title()}q bowl")
+    async with catalog_engine.begin() as connection:
+        await connection.execute(text("INSERT INTO catalog.word_samples (word, product_id) VALUES (:w, :p)"), {"w": held, "p": other["id"]})
+    found = [s["product"]["id"] for s in await suggest(catalog, held[:7])]
+    assert sorted(found) == sorted([holder["id"], other["id"]]), found
+
+
 async def test_a_word_held_by_many_products_keeps_suggesting_after_deletions(admin_client: GraphQLClient, catalog: GraphQLClient) -> None:
     # More holders than a word keeps samples of: a deleted sample hands its place to another holder.
     shelf = await make_category(admin_client)
