@@ -1,6 +1,6 @@
 """The outbox relay: status changes reach orders' `/internal/events` in order, and wait while it is down.
 
-Orders is played by a tiny Starlette app under uvicorn on a free port (15000-15999); the settings'
+Orders is played by a tiny Starlette app under uvicorn on a free port (the test port base + 1000-1999); the settings'
 port base is shifted so that `settings.url("orders")` points at it.
 """
 
@@ -28,7 +28,7 @@ from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import PORT_OFFSETS, Settings
 from subgraphs.delivery.app import SUBSCRIBERS, build
 from subgraphs.delivery.models import OutboxEvent
-from tests.conftest import GraphQLClient, serve
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, serve
 from tests.delivery.support import Saga, events
 from tests.conftest import free_port as shared_free_port
 
@@ -37,7 +37,7 @@ Db = async_sessionmaker[AsyncSession]
 
 
 def free_port() -> int:
-    return shared_free_port(range(15000, 16000))
+    return shared_free_port(range(TEST_PORT_BASE + 1000, TEST_PORT_BASE + 2000))
 
 
 def aimed_at(settings: Settings, port: int, **changes: Any) -> Settings:

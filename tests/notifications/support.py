@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from subgraphs.notifications.senders import Message
+from tests.conftest import TEST_PORT_BASE
 from tests.conftest import free_port as shared_free_port
 from tests.internal_client import InternalRoutes
 
@@ -63,4 +64,4 @@ class RecordingSender:
 
 
 def free_port() -> int:
-    return shared_free_port(range(15500, 15600))
+    return shared_free_port(range(TEST_PORT_BASE + 1500, TEST_PORT_BASE + 1600))

@@ -1,4 +1,4 @@
-"""Live push over a real WebSocket (graphql-transport-ws), the subgraph served by uvicorn on 15500-15599."""
+"""Live push over a real WebSocket (graphql-transport-ws), the subgraph served by uvicorn on the test port base + 1500-1599."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from subgraphs.common.settings import ROOT, Settings
 from subgraphs.users.app import build
-from tests.conftest import GraphQLClient, serve
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, serve
 from tests.conftest import free_port as shared_free_port
 
 
@@ -41,9 +41,9 @@ async def admin(users: GraphQLClient, db: async_sessionmaker[AsyncSession]) -> G
 
 OIDC_DIR = ROOT / "tests" / "oidc"
 #: The test provider takes the first free port here (test runs side by side must not collide).
-OIDC_PORTS = range(15630, 15660)
+OIDC_PORTS = range(TEST_PORT_BASE + 1630, TEST_PORT_BASE + 1660)
 #: Where the test provider sends the browser back; nothing listens there, the tests read the redirect.
-REDIRECT_URI = "http://127.0.0.1:15699/callback"
+REDIRECT_URI = f"http://127.0.0.1:{TEST_PORT_BASE + 1699}/callback"
 
 
 def _free_port() -> int:
