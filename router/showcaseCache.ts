@@ -36,10 +36,11 @@
 // the polls stay with one process and that process's answers get the long life, the others' the
 // short one. A balancer that spreads the polls makes the generation seem to move at every other poll:
 // still correct, but the copy is emptied each time; give the gateway one process to poll instead.
-// A mutation through this gateway that ran (some root field answered) also empties the copy, as its
-// result comes and as its answer leaves, and an answer computed meanwhile is not kept: whoever writes
-// through one gateway and reads next sees it at once. One refused as a whole (anonymous, a bad token,
-// invalid) wrote nothing and empties nothing, so nobody can keep the copy empty by sending mutations. Identical misses arriving together wait for the first one's answer rather than each
+// A mutation through this gateway that changed the showcase (a SHOWCASE_WRITES field answered) also
+// empties the copy, as its result comes and as its answer leaves, and an answer computed meanwhile is
+// not kept: whoever writes through one gateway and reads next sees it at once. Any other mutation, or
+// one refused as a whole (anonymous, a bad token), empties nothing, so nobody can keep the copy empty
+// by sending mutations. Identical misses arriving together wait for the first one's answer rather than each
 // planning and fetching it (under load, such a herd outlasted the short life and the copy never
 // answered). Past half its life (the long one while it holds, else the short one) an entry is renewed
 // by the first request for it while the others are still answered with it, so under steady traffic no
@@ -118,11 +119,40 @@ export function readsShowcaseOnly(document: DocumentNode, operationName?: string
   return showcaseOnly(operation.selectionSet, fragments);
 }
 
-/** True unless the result is a single answer whose every root field is null (refused as a whole). */
-function ran(result: unknown): boolean {
+/**
+ * Mutation root fields that can change a showcase answer: the catalog's own, and the orders' that
+ * reserve or give back stock (tests/test_shape.py keeps this list equal to the supergraph's).
+ */
+export const SHOWCASE_WRITES = new Set(['createCategory', 'createProduct', 'updateProduct', 'deleteProduct', 'adjustStock', 'placeOrder', 'cancelOrder']);
+
+/** The response keys (alias or name) of the root fields of `set` that are SHOWCASE_WRITES, through fragments. */
+function writeKeys(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
+  return set.selections.flatMap((selection) => {
+    if (selection.kind === Kind.FIELD) return SHOWCASE_WRITES.has(selection.name.value) ? [selection.alias?.value ?? selection.name.value] : [];
+    if (selection.kind === Kind.INLINE_FRAGMENT) return writeKeys(selection.selectionSet, fragments, seen);
+    const fragment = fragments.get(selection.name.value);
+    if (fragment === undefined || seen.has(selection.name.value)) return [];
+    seen.add(selection.name.value);
+    return writeKeys(fragment.selectionSet, fragments, seen);
+  });
+}
+
+/**
+ * True when a showcase-changing field of the mutation answered (it ran: refused as a whole, its
+ * value is null). Other mutations (a cart line, a sign-in, `__typename`) never change a showcase
+ * answer, so they leave the copy: nobody can keep it empty by sending them.
+ */
+function wroteShowcase(document: DocumentNode, operationName: string | null | undefined, result: unknown): boolean {
+  const operation = getOperationAST(document, operationName);
+  if (operation === null || operation === undefined) return false;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  const keys = writeKeys(operation.selectionSet, fragments);
   const single = result as { data?: Record<string, unknown> | null; [Symbol.asyncIterator]?: unknown };
-  if (single[Symbol.asyncIterator] !== undefined) return true;
-  return Object.values(single.data ?? {}).some((value) => value !== null && value !== undefined);
+  if (single[Symbol.asyncIterator] !== undefined) return keys.length > 0;
+  return keys.some((key) => single.data?.[key] !== null && single.data?.[key] !== undefined);
 }
 
 /** The plugin; it answers repeated anonymous showcase reads before any parsing, planning or subgraph call. */
@@ -203,7 +233,7 @@ export function useShowcaseCache({ endpoint, ttlMs, entries, maxAgeMs, generatio
       if (operation?.operation === 'mutation') {
         return {
           onExecuteDone({ result }) {
-            if (!ran(result)) return;
+            if (!wroteShowcase(args.document, args.operationName, result)) return;
             forget();
             if (request !== undefined) writes.add(request);
           },

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
+from graphql import build_schema, print_ast
 
 from shop import manifests
 from subgraphs import SUBGRAPHS
@@ -66,3 +68,16 @@ def test_a_subgraph_imports_no_other_subgraph() -> None:
                     if other not in (name, "common"):
                         offenders.append(f"{path.relative_to(ROOT)} imports subgraphs.{other}")
     assert offenders == []
+
+
+def test_the_gateway_knows_every_mutation_that_changes_the_showcase() -> None:
+    """router/showcaseCache.ts empties its copy only after these: every catalog mutation, and the
+    orders' that reserve or give back stock. A new catalog mutation must join the list."""
+    mutation = build_schema((ROOT / "router" / "supergraph.graphql").read_text()).mutation_type
+    assert mutation is not None
+    owners = {name: re.findall(r"graph: (\w+)", " ".join(map(print_ast, field.ast_node.directives))) for name, field in mutation.fields.items()}  # type: ignore[union-attr]
+    catalog = {name for name, graphs in owners.items() if graphs == ["CATALOG"]}
+    assert catalog
+    listed = re.search(r"SHOWCASE_WRITES = new Set\(\[([^\]]*)\]\)", (ROOT / "router" / "showcaseCache.ts").read_text())
+    assert listed is not None
+    assert set(re.findall(r"'(\w+)'", listed.group(1))) == catalog | {"placeOrder", "cancelOrder"}

@@ -39,6 +39,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -132,11 +133,16 @@ class ForgetAfterWrites(SchemaExtension):
     def on_execute(self) -> Any:
         yield
         context = self.execution_context
-        if context.operation_type is not OperationType.MUTATION or context.result is None:
+        if context.operation_type is not OperationType.MUTATION or context.result is None or context.graphql_document is None:
             return
         services = getattr(getattr(context.context, "state", None), "services", None)
         cache: ResponseCache | None = getattr(services, "cache", None)
-        if cache is not None and any(value is not None for value in (getattr(context.result, "data", None) or {}).values()):
+        operation = get_operation_ast(context.graphql_document, context.operation_name)
+        roots = operation.selection_set.selections if operation is not None else ()
+        # `__typename` answers without running anything.
+        typename = {(node.alias or node.name).value for node in roots if isinstance(node, FieldNode) and node.name.value == "__typename"}
+        data = getattr(context.result, "data", None) or {}
+        if cache is not None and any(value is not None for key, value in data.items() if key not in typename):
             cache.forget()
 
 

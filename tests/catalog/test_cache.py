@@ -80,6 +80,7 @@ async def test_a_mutation_that_did_not_run_empties_nothing(
     assert kept
     for client in (catalog, catalog.as_("not-a-token"), customer_client):
         assert (await client.execute(CREATE_CATEGORY, {"n": "X", "s": unique("cat")})).get("errors")
+    assert (await catalog.execute("mutation { __typename }"))["data"] == {"__typename": "Mutation"}
     named = "query($q: String) { products(first: 1, filter: {search: $q}) { edges { cursor } } }"
     assert not (await catalog.execute(named, {"q": "mutation subscription"})).get("errors")
     assert cache.generation == generation and dict(cache.entries) == kept
