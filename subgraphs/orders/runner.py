@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from .models import Order
-from .saga import Saga
+from .saga import ENDED, Saga
 from .states import SagaState
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class Runner:
         # Another process holds the saga (a replica's recovery), or it waits out an outage: watch it.
         while loop.time() < deadline:
             async with self.saga.db() as session:
-                if await session.scalar(select(Order.saga).where(Order.id == order_id)) in (SagaState.DONE, None):
+                if await session.scalar(select(Order.saga).where(Order.id == order_id)) in (*ENDED, None):
                     return
             await asyncio.sleep(0.05)
 
@@ -66,7 +66,7 @@ class Runner:
         Orders touched in the last few seconds are left to the process that is placing them."""
         quiet = func.clock_timestamp() - timedelta(seconds=self.grace)
         async with self.saga.db() as session:
-            query = select(Order.id).where(Order.saga != SagaState.DONE, Order.updated_at < quiet).order_by(Order.updated_at).limit(500)
+            query = select(Order.id).where(Order.saga.not_in(ENDED), Order.updated_at < quiet).order_by(Order.updated_at).limit(500)
             ids = list(await session.scalars(query))
         started = [i for i in ids if i not in self.tasks]
         for order_id in started:

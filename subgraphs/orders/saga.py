@@ -35,6 +35,8 @@ from .status import set_status
 
 log = logging.getLogger(__name__)
 
+#: Saga states nothing more is done in by itself.
+ENDED = (SagaState.DONE, SagaState.STUCK)
 #: The steps in the order they run (and each order's `saga_steps` rows, by position).
 STEPS = tuple(Step)
 Db = async_sessionmaker[AsyncSession]
@@ -90,12 +92,12 @@ class Saga:
             if db is None:
                 return False
             order = await self._order(db, order_id)
-            if order is None or order.saga == SagaState.DONE:
+            if order is None or order.saga in ENDED:
                 return True
             if order.saga == SagaState.RUNNING and not await self._forward(db, order):
                 return False
             order = await self._order(db, order_id)
-            if order is None or order.saga == SagaState.DONE:
+            if order is None or order.saga in ENDED:
                 return True
             return await self._backward(db, order_id)
 
@@ -217,11 +219,17 @@ class Saga:
 
     async def _finish_instead(self, db: Db, order_id: uuid.UUID, steps: list[SagaStep], refused: Refused) -> bool:
         """The parcel left before it could be called back: the steps that timed out are run again
-        (each is idempotent) until the order is confirmed. False: recovery resumes it."""
-        if any(step.state == StepState.FAILED for step in steps):
-            # A step was refused outright, yet the parcel travels: neither way is safe without a person.
-            log.error("order %s: the delivery cannot be called back (%s) and a step was refused; it waits for an operator", order_id, refused)
-            return False
+        (each is idempotent) until the order is confirmed. False: recovery resumes it.
+
+        A step refused outright, or one already undone (a compensation begun before the delivery
+        was undone first), cannot be run again: then the saga is STUCK, for an operator."""
+        if any(step.state == StepState.FAILED or (step.state == StepState.COMPENSATED and step.step != Step.DELIVER) for step in steps):
+            log.error("order %s: the delivery cannot be called back (%s) and a step cannot be run again; it waits for an operator", order_id, refused)
+            async with db.begin() as session:
+                await session.execute(
+                    update(Order).where(Order.id == order_id).values(saga=SagaState.STUCK, updated_at=func.clock_timestamp())
+                )
+            return True
         async with db.begin() as session:
             await session.execute(
                 update(SagaStep)

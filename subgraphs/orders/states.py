@@ -22,6 +22,9 @@ class SagaState(enum.StrEnum):
     COMPENSATING = "COMPENSATING"  # a step was refused or timed out: undoing the finished ones
     CANCELLING = "CANCELLING"  # the customer cancelled: undoing, to end CANCELLED
     DONE = "DONE"  # nothing left to do
+    # Neither way is safe alone (the parcel travels, yet a step was refused or already undone):
+    # recovery leaves it, the order stays PENDING, and an operator settles it.
+    STUCK = "STUCK"
 
 
 class Step(enum.StrEnum):

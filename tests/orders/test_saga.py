@@ -135,6 +135,35 @@ async def test_a_parcel_on_its_way_turns_the_saga_forward_instead_of_refunding(d
     assert remote.deliveries[order_id] == "IN_TRANSIT"
 
 
+async def test_a_parcel_on_its_way_after_a_step_was_already_undone_waits_for_an_operator(db) -> None:  # type: ignore[no-untyped-def]
+    """Committed stock already given back (as compensation in plain reverse order did), then the
+    parcel turns out to travel: neither finishing nor undoing is safe alone, so nothing more is done."""
+    remote = FakeRemote()
+    order_id, user = await new_order(db, remote)
+    remote.crash_after.add("deliver")
+    with pytest.raises(Crash):
+        await Saga(db, remote).run(order_id)
+    remote.deliveries[order_id] = "IN_TRANSIT"
+    async with db.begin() as session:
+        await session.execute(update(SagaStep).where(SagaStep.order_id == order_id, SagaStep.step == "deliver").values(state="DONE"))
+        await session.execute(update(SagaStep).where(SagaStep.order_id == order_id, SagaStep.step == "commit").values(state="COMPENSATED"))
+        await session.execute(update(Order).where(Order.id == order_id).values(saga="COMPENSATING", failure_reason="INTERNAL"))
+    assert await Saga(db, remote).run(order_id) is True
+    status, steps, _ = await state(db, order_id)
+    assert status == "PENDING" and steps["charge"] == "DONE" and steps["reserve"] == "DONE"
+    assert [c for c in remote.calls if c in ("release", "refund", "cancel_delivery")] == ["cancel_delivery"]
+    assert remote.balance[user] == Decimal("700.00")
+    async with db() as session:
+        order = await session.get(Order, order_id)
+        assert order is not None and order.saga == "STUCK"
+    calls = len(remote.calls)
+    assert await Saga(db, remote).run(order_id) is True and len(remote.calls) == calls  # left alone
+    runner, started = Runner(Saga(db, remote), grace=0), []
+    runner.start = started.append  # type: ignore[method-assign,assignment]  (recorded, not run)
+    await runner.recover()
+    assert order_id not in started  # recovery leaves it
+
+
 async def test_a_parcel_that_can_still_be_called_back_is_undone_first(db) -> None:  # type: ignore[no-untyped-def]
     remote = FakeRemote()
     order_id, user = await new_order(db, remote)
