@@ -6,6 +6,7 @@ Used by `make run` and by the end-to-end tests, so both exercise exactly the sam
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 import signal
@@ -66,11 +67,12 @@ def render_supergraph(settings: Settings) -> Path:
         for name in SUBGRAPHS
     }
     text = re.sub("|".join(map(re.escape, urls)), lambda match: urls[match.group(0)], text)
-    path = settings.data_dir / "supergraph.graphql"
+    # Named by its content: a running gateway watches its file, and Hive Gateway stops watching (for
+    # good) when the file is replaced, or stops altogether when it reads one half-written; so a file
+    # is never rewritten, and another gateway starting beside it with other ports gets its own.
+    path = settings.data_dir / f"supergraph-{hashlib.sha256(text.encode()).hexdigest()[:12]}.graphql"
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A running gateway watches the file and reloads it: left alone when unchanged (another gateway
-    # starting beside it), else replaced whole, never seen half-written (a truncated one stops it).
-    if not path.exists() or path.read_text() != text:
+    if not path.exists():
         partial = path.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text(text)
         os.replace(partial, path)

@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from shop.stack import ROUTER, Stack, child_env
+from shop.stack import ROUTER, Stack, child_env, render_supergraph
 from subgraphs import SUBGRAPHS
 from subgraphs.common.clients import resolve
 from subgraphs.common.db import async_url
@@ -254,7 +254,7 @@ async def production_gateway(store: Stack) -> AsyncIterator[httpx.AsyncClient]:
     """A second Hive Gateway before the same subgraphs, configured for production: GraphiQL off, one origin."""
     settings = store.settings.model_copy(update={"graphiql": False, "cors_origins": ["https://shop.example"]})
     port = free_port(range(TEST_PORT_BASE + 100, TEST_PORT_BASE + 200))
-    supergraph = settings.data_dir / "supergraph.graphql"  # rendered by the store for its subgraphs' ports
+    supergraph = render_supergraph(settings)  # the store's, for its subgraphs' ports
     log = open(settings.data_dir / "logs" / "gateway-production.log", "ab")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [str(ROUTER / "node_modules" / ".bin" / "hive-gateway"), "supergraph", str(supergraph), "--port", str(port), "--host", settings.host],
