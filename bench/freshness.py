@@ -74,7 +74,7 @@ async def poll_cost(settings: Settings, http: httpx.AsyncClient, catalog: int, i
     before = tree_cpu([catalog])
     await asyncio.sleep(idle)
     share = (tree_cpu([catalog]) - before) / idle
-    route, token = settings.url("catalog") + SHOWCASE_GENERATION.path, {SERVICE_HEADER: settings.resolved_service_token()}
+    route, token = settings.url("catalog") + SHOWCASE_GENERATION.path, {SERVICE_HEADER: settings.showcase_poll_token()}
     before = tree_cpu([catalog])
     for _ in range(polls):
         assert (await http.get(route, headers=token)).status_code == 200

@@ -30,18 +30,19 @@ const SETTINGS = {
   showcaseTtlMs: flag('SHOP_SHOWCASE_CACHE', true) ? 1000 * Number(process.env.SHOP_SHOWCASE_GATEWAY_TTL || 0.5) : 0,
   showcaseEntries: Number(process.env.SHOP_SHOWCASE_CACHE_ENTRIES || 2000),
   // Past that short life, an answer is kept up to this many seconds while the catalog's showcase
-  // generation, asked at this URL every poll interval with the internal routes' credential, vouches
-  // for it (shop/stack.py passes both; without them: the short life alone).
+  // generation, asked at this URL every poll interval with that route's own credential (derived from the
+  // service credential, which this process never holds), vouches for it (shop/stack.py passes both;
+  // without them: the short life alone).
   showcaseMaxAgeMs: 1000 * Number(process.env.SHOP_SHOWCASE_GATEWAY_MAX_AGE || 30),
   showcasePollMs: 1000 * Number(process.env.SHOP_SHOWCASE_GATEWAY_POLL_INTERVAL || 0.1),
   showcaseGenerationUrl: process.env.SHOP_SHOWCASE_GENERATION_URL,
-  serviceToken: process.env.SHOP_SERVICE_TOKEN,
+  pollToken: process.env.SHOP_SHOWCASE_POLL_TOKEN,
 };
 
 /** Where the catalog's showcase generation is asked, when the environment says. */
 const showcaseGeneration = () =>
-  SETTINGS.showcaseGenerationUrl && SETTINGS.serviceToken
-    ? { url: SETTINGS.showcaseGenerationUrl, token: SETTINGS.serviceToken, intervalMs: SETTINGS.showcasePollMs }
+  SETTINGS.showcaseGenerationUrl && SETTINGS.pollToken
+    ? { url: SETTINGS.showcaseGenerationUrl, token: SETTINGS.pollToken, intervalMs: SETTINGS.showcasePollMs }
     : undefined;
 
 /** Limits that refuse abusive operations before any subgraph sees them. */

@@ -51,7 +51,7 @@ def child_env(settings: Settings, database_url: str) -> dict[str, str]:
         SHOP_SHOWCASE_GATEWAY_MAX_AGE=str(settings.showcase_gateway_max_age),
         # What the gateway polls, with the credential of internal routes (the gateway is as trusted as a subgraph).
         SHOP_SHOWCASE_GENERATION_URL=settings.url("catalog") + SHOWCASE_GENERATION.path,
-        SHOP_SERVICE_TOKEN=settings.resolved_service_token(),
+        SHOP_SHOWCASE_POLL_TOKEN=settings.showcase_poll_token(),
         PATH=os.pathsep.join([*node_bin_dirs(), env.get("PATH", "")]),
         PYTHONUNBUFFERED="1",
     )
@@ -141,7 +141,8 @@ class Stack:
             # graphql-js checks every failed `instanceof` for a second copy of itself unless told it
             # runs in production: a fifth of the gateway's CPU per showcase page (bench/README.md).
             # GraphiQL and error masking are set explicitly in gateway.config.ts, so nothing else moves.
-            env={"NODE_ENV": "production", **(env or {})},
+            # The internet-facing process holds no credential of the money and stock routes.
+            env={"NODE_ENV": "production", "SHOP_SERVICE_TOKEN": "", **(env or {})},
         )
 
     async def start(self) -> None:

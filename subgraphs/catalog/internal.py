@@ -19,6 +19,7 @@ from subgraphs.common.contract import (
     ProductInfo, ReleaseReply, ReserveReply, ReserveRequest, ShowcaseGeneration,
 )
 from subgraphs.common.internal import route
+from subgraphs.common.settings import Settings
 
 from . import reservations
 from .cache import ResponseCache
@@ -57,5 +58,6 @@ async def showcase_generation(state: AppState, _: Nothing) -> ShowcaseGeneration
 
 ROUTES = [
     route(LOOKUP, lookup_products), route(RESERVE, reserve), route(COMMIT, commit), route(RELEASE, release),
-    route(SHOWCASE_GENERATION, showcase_generation),
+    # Asked by the gateway, which holds this route's own credential and not the service's.
+    route(SHOWCASE_GENERATION, showcase_generation, Settings.showcase_poll_token),
 ]

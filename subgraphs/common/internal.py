@@ -59,13 +59,17 @@ def _refusal(reason: RefusalCode, message: str) -> JSONResponse:
     return JSONResponse(Refused(reason, message).wire(), status_code=STATUS[reason])
 
 
-def internal(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """Wraps a handler as a Starlette endpoint: checks the credential, parses JSON, merges query and path params."""
+Credential = Callable[[Settings], str]
+
+
+def internal(handler: Handler, credential: Credential = Settings.resolved_service_token) -> Callable[[Request], Awaitable[Response]]:
+    """Wraps a handler as a Starlette endpoint: checks the credential (the service's, unless the route
+    has its own), parses JSON, merges query and path params."""
 
     async def endpoint(request: Request) -> Response:
         state: AppState = request.app.state.shop
         presented = request.headers.get(SERVICE_HEADER, "")
-        if not hmac.compare_digest(presented.encode(), state.settings.resolved_service_token().encode()):
+        if not hmac.compare_digest(presented.encode(), credential(state.settings).encode()):
             code = RefusalCode.UNAUTHENTICATED  # no message: nothing to tell a caller without the credential
             return JSONResponse({"error": code.value}, status_code=STATUS[code])
         try:
@@ -101,7 +105,7 @@ def parse(model: type[Req], data: object) -> Req:
         raise Refused(RefusalCode.INVALID_INPUT, explain(error)) from None
 
 
-def route(call: Call[Req, Rep], handler: Callable[[AppState, Req], Awaitable[Rep]]) -> Route:
+def route(call: Call[Req, Rep], handler: Callable[[AppState, Req], Awaitable[Rep]], credential: Credential = Settings.resolved_service_token) -> Route:
     """The route answering `call`: the body (with query and path parameters) validated as its
     request, the handler's reply as 200, a `Refused` as its status, a service's `DomainError` as
     the refusal with its code; 400 for a malformed body."""
@@ -116,7 +120,7 @@ def route(call: Call[Req, Rep], handler: Callable[[AppState, Req], Awaitable[Rep
             return Reply(refused.status, refused.wire())
         return Reply(200, reply.wire())
 
-    return Route(call.path, internal(endpoint), methods=[call.method])
+    return Route(call.path, internal(endpoint, credential), methods=[call.method])
 
 
 class RemoteUnavailable(Exception):

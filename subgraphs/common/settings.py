@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -196,6 +198,11 @@ class Settings(BaseSettings):
     def resolved_service_token(self) -> str:
         """The service credential: from settings in production, else one generated once per data folder."""
         return self.service_token or _development_token(self.data_dir)
+
+    def showcase_poll_token(self) -> str:
+        """The credential of the showcase generation route alone, derived from the service credential:
+        the gateway, facing the internet, holds this one, which reaches no money or stock route."""
+        return hmac.new(self.resolved_service_token().encode(), b"showcase-generation", hashlib.sha256).hexdigest()
 
 
 def created_once(path: Path, make: Callable[[], str]) -> str:

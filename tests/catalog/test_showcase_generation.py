@@ -22,7 +22,7 @@ __all__ = ["replica"]  # the fixture: a second catalog process on the same datab
 
 
 async def generation(http: httpx.AsyncClient, settings: Settings) -> ShowcaseGeneration:
-    response = await http.get(SHOWCASE_GENERATION.path, headers={SERVICE_HEADER: settings.resolved_service_token()})
+    response = await http.get(SHOWCASE_GENERATION.path, headers={SERVICE_HEADER: settings.showcase_poll_token()})
     assert response.status_code == 200, response.text
     return ShowcaseGeneration.model_validate(response.json())
 
@@ -32,6 +32,10 @@ async def test_the_generation_is_for_services_and_each_anonymous_answer_says_its
 ) -> None:
     app, catalog = replica
     assert (await catalog.http.get(SHOWCASE_GENERATION.path)).status_code == 401
+    # Its own credential, and that alone: the service's does not open it, and it opens no other route.
+    service, poll = {SERVICE_HEADER: settings.resolved_service_token()}, {SERVICE_HEADER: settings.showcase_poll_token()}
+    assert (await catalog.http.get(SHOWCASE_GENERATION.path, headers=service)).status_code == 401
+    assert (await catalog.http.post("/internal/products/lookup", json={"ids": []}, headers=poll)).status_code == 401
     cache_of(app).forget()
     now = await generation(catalog.http, settings)
     assert now.listening and now.generation == cache_of(app).token()

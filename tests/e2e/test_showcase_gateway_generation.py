@@ -126,15 +126,17 @@ class Generation:
 async def test_the_catalog_answers_its_generation_to_a_service_only(store: Stack) -> None:
     async with httpx.AsyncClient(base_url=store.settings.url("catalog"), timeout=30.0) as http:
         assert (await http.get(SHOWCASE_GENERATION.path)).status_code == 401
-        token = {SERVICE_HEADER: store.settings.resolved_service_token()}
-        before = SHOWCASE_GENERATION.reply.model_validate((await http.get(SHOWCASE_GENERATION.path, headers=token)).json())
+        token, poll = {SERVICE_HEADER: store.settings.resolved_service_token()}, {SERVICE_HEADER: store.settings.showcase_poll_token()}
+        before = SHOWCASE_GENERATION.reply.model_validate((await http.get(SHOWCASE_GENERATION.path, headers=poll)).json())
         assert before.listening
         # A write through the catalog moves it (its cache is emptied), and a read does not.
         line = {"order_id": str(uuid.uuid4()), "lines": [{"product_id": str(uuid.uuid4()), "quantity": 1}]}
         assert (await http.post("/internal/reservations", json=line, headers=token)).status_code == 409
-        after = (await http.get(SHOWCASE_GENERATION.path, headers=token)).json()
+        after = (await http.get(SHOWCASE_GENERATION.path, headers=poll)).json()
         assert after["generation"] != before.generation and after["listening"] is True
-        assert (await http.get(SHOWCASE_GENERATION.path, headers=token)).json()["generation"] == after["generation"]
+        assert (await http.get(SHOWCASE_GENERATION.path, headers=poll)).json()["generation"] == after["generation"]
+        # The route has its own credential: the service's does not open it.
+        assert (await http.get(SHOWCASE_GENERATION.path, headers=token)).status_code == 401
 
 
 async def test_an_unchanged_answer_lives_well_past_the_short_life(gateway: GraphQLClient, admin: GraphQLClient) -> None:
@@ -163,7 +165,7 @@ async def test_a_change_behind_the_gateways_back_ends_the_long_life_at_once(
 async def test_a_gateway_refused_the_generation_keeps_the_short_life_only(admin: GraphQLClient, store: Stack) -> None:
     category = await new_category(admin)
     product = (await new_product(admin, category, "Linen apron", price="12.00"))["id"]
-    async with gateway_with(store, {"SHOP_SERVICE_TOKEN": "not-the-service-token"}) as http:
+    async with gateway_with(store, {"SHOP_SHOWCASE_POLL_TOKEN": "not-the-poll-token"}) as http:
         for _ in range(3):
             assert not await kept_while_idle(http, category)
         await served_from_copy(http, LISTING, {"c": category})
