@@ -160,6 +160,24 @@ async def serve(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
             yield http
 
 
+@contextlib.asynccontextmanager
+async def listening_on(app: Any, port: int, *, lifespan: str = "off", within: float = 5.0) -> AsyncIterator[None]:
+    """The app served by uvicorn on a real port of 127.0.0.1 (for what must be reached over TCP or WebSocket)."""
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    try:
+        deadline = time.monotonic() + within
+        while not server.started:
+            assert not task.done() and time.monotonic() < deadline, f"uvicorn did not start on port {port}"
+            await asyncio.sleep(0.01)
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
 def free_port(ports: range) -> int:
     """A port of `ports` (tried in random order) nobody listens on now: test servers keep off
     the store's own ports, and side-by-side runs keep off each other's."""

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,7 +27,7 @@ from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import PORT_OFFSETS, Settings
 from subgraphs.delivery.app import SUBSCRIBERS, build
 from subgraphs.delivery.models import OutboxEvent
-from tests.conftest import TEST_PORT_BASE, GraphQLClient, serve
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, listening_on, serve
 from tests.delivery.support import Saga, events
 from tests.conftest import free_port as shared_free_port
 
@@ -63,18 +62,8 @@ class FakeOrders:
     def about(self, order_id: uuid.UUID) -> list[dict[str, Any]]:
         return [e for e in self.received if e["payload"]["order_id"] == str(order_id)]
 
-    @contextlib.asynccontextmanager
-    async def serving(self, port: int) -> AsyncIterator[None]:
-        server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            assert not task.done(), "the fake orders did not start"
-            await asyncio.sleep(0.01)
-        try:
-            yield
-        finally:
-            server.should_exit = True
-            await task
+    def serving(self, port: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return listening_on(self.app, port)
 
 
 @contextlib.asynccontextmanager

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -28,7 +27,7 @@ from shop.stack import Stack
 from subgraphs.common.contract import SHOWCASE_GENERATION
 from subgraphs.common.db import connect_raw
 from subgraphs.common.internal import SERVICE_HEADER
-from tests.conftest import TEST_PORT_BASE, GraphQLClient, free_port
+from tests.conftest import TEST_PORT_BASE, GraphQLClient, free_port, listening_on
 from tests.delivery.test_relay import free_port as fake_port
 from tests.e2e.test_showcase import new_category, new_product
 from tests.e2e.test_showcase_gateway_cache import HEADER, LISTING, post, served_from_copy
@@ -109,18 +108,8 @@ class Generation:
             self.frozen = (await http.get(self.url, headers={SERVICE_HEADER: request.headers.get(SERVICE_HEADER, "")})).json()
         return JSONResponse(self.frozen)
 
-    @contextlib.asynccontextmanager
-    async def serving(self, port: int) -> AsyncIterator[None]:
-        server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            assert not task.done(), "the generation stand-in did not start"
-            await asyncio.sleep(0.01)
-        try:
-            yield
-        finally:
-            server.should_exit = True
-            await task
+    def serving(self, port: int) -> contextlib.AbstractAsyncContextManager[None]:
+        return listening_on(self.app, port)
 
 
 async def test_the_catalog_answers_its_generation_to_a_service_only(store: Stack) -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -20,6 +19,7 @@ from subgraphs.common.settings import Settings
 from subgraphs.notifications import service
 from subgraphs.notifications.app import build
 from subgraphs.notifications.broker import Broker
+from tests.conftest import listening_on
 from tests.notifications.support import (
     Events,
     RecordingSender,
@@ -58,20 +58,10 @@ class Live:
 async def live(notifications_settings: Settings) -> AsyncIterator[Live]:
     app = build(notifications_settings, sender=RecordingSender(), background=False)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
+    async with listening_on(app, port, lifespan="on"):
         await asyncio.wait_for(app.state.shop.services.broker.listening.wait(), 5)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             yield Live(app, port, Events(http, notifications_settings.resolved_service_token()))
-    finally:
-        server.should_exit = True
-        await task
 
 
 @contextlib.asynccontextmanager
