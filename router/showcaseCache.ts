@@ -46,7 +46,9 @@
 // by the first request for it while the others are still answered with it, so under steady traffic no
 // request waits for an expiry.
 import type { GatewayPlugin } from '@graphql-hive/gateway';
-import { getOperationAST, Kind, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  getOperationAST, Kind, type DocumentNode, type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode,
+} from 'graphql';
 import { followGeneration, GENERATION_HEADER, type GenerationSource } from './generation';
 
 /** Root fields whose answers are the same for every anonymous caller and may be kept. */
@@ -95,28 +97,46 @@ interface Miss {
   settle: (entry: Entry | undefined) => void;
 }
 
-/** True when every root selection of the set (through fragments) is a showcase field. */
-function showcaseOnly(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): boolean {
-  return set.selections.every((selection) => {
-    if (selection.kind === Kind.FIELD) return SHOWCASE_FIELDS.has(selection.name.value);
-    if (selection.kind === Kind.INLINE_FRAGMENT) return showcaseOnly(selection.selectionSet, fragments, seen);
-    const name = selection.name.value;
-    const fragment = fragments.get(name);
-    if (fragment === undefined || seen.has(name)) return false;
-    seen.add(name);
-    return showcaseOnly(fragment.selectionSet, fragments, seen);
-  });
-}
-
-/** True when the operation is a query reading nothing but showcase root fields. */
-export function readsShowcaseOnly(document: DocumentNode, operationName?: string | null): boolean {
+/**
+ * The root fields of the operation, through fragments; undefined when that cannot be told for sure
+ * (no such operation, a spread of an unknown fragment, or one spread twice).
+ */
+function rootFields(document: DocumentNode, operationName: string | null | undefined): { operation: OperationDefinitionNode; fields: FieldNode[] } | undefined {
   const operation = getOperationAST(document, operationName);
-  if (operation === null || operation === undefined || operation.operation !== 'query') return false;
+  if (operation === null || operation === undefined) return undefined;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  return showcaseOnly(operation.selectionSet, fragments);
+  const seen = new Set<string>();
+  const walk = (set: SelectionSetNode): FieldNode[] | undefined => {
+    const fields: FieldNode[] = [];
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        fields.push(selection);
+        continue;
+      }
+      let inner: SelectionSetNode | undefined = selection.kind === Kind.INLINE_FRAGMENT ? selection.selectionSet : undefined;
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const name = selection.name.value;
+        if (seen.has(name)) return undefined;
+        seen.add(name);
+        inner = fragments.get(name)?.selectionSet;
+      }
+      const more = inner === undefined ? undefined : walk(inner);
+      if (more === undefined) return undefined;
+      fields.push(...more);
+    }
+    return fields;
+  };
+  const fields = walk(operation.selectionSet);
+  return fields === undefined ? undefined : { operation, fields };
+}
+
+/** True when the operation is a query reading nothing but showcase root fields. */
+export function readsShowcaseOnly(document: DocumentNode, operationName?: string | null): boolean {
+  const root = rootFields(document, operationName);
+  return root !== undefined && root.operation.operation === 'query' && root.fields.every((field) => SHOWCASE_FIELDS.has(field.name.value));
 }
 
 /**
@@ -125,31 +145,16 @@ export function readsShowcaseOnly(document: DocumentNode, operationName?: string
  */
 export const SHOWCASE_WRITES = new Set(['createCategory', 'createProduct', 'updateProduct', 'deleteProduct', 'adjustStock', 'placeOrder', 'cancelOrder']);
 
-/** The response keys (alias or name) of the root fields of `set` that are SHOWCASE_WRITES, through fragments. */
-function writeKeys(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
-  return set.selections.flatMap((selection) => {
-    if (selection.kind === Kind.FIELD) return SHOWCASE_WRITES.has(selection.name.value) ? [selection.alias?.value ?? selection.name.value] : [];
-    if (selection.kind === Kind.INLINE_FRAGMENT) return writeKeys(selection.selectionSet, fragments, seen);
-    const fragment = fragments.get(selection.name.value);
-    if (fragment === undefined || seen.has(selection.name.value)) return [];
-    seen.add(selection.name.value);
-    return writeKeys(fragment.selectionSet, fragments, seen);
-  });
-}
-
 /**
  * True when a showcase-changing field of the mutation answered (it ran: refused as a whole, its
- * value is null). Other mutations (a cart line, a sign-in, `__typename`) never change a showcase
- * answer, so they leave the copy: nobody can keep it empty by sending them.
+ * value is null), or when its root fields cannot be told. Other mutations (a cart line, a sign-in,
+ * `__typename`) never change a showcase answer, so they leave the copy: nobody can keep it empty by
+ * sending them.
  */
 function wroteShowcase(document: DocumentNode, operationName: string | null | undefined, result: unknown): boolean {
-  const operation = getOperationAST(document, operationName);
-  if (operation === null || operation === undefined) return false;
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-  }
-  const keys = writeKeys(operation.selectionSet, fragments);
+  const root = rootFields(document, operationName);
+  if (root === undefined) return true;
+  const keys = root.fields.filter((field) => SHOWCASE_WRITES.has(field.name.value)).map((field) => field.alias?.value ?? field.name.value);
   const single = result as { data?: Record<string, unknown> | null; [Symbol.asyncIterator]?: unknown };
   if (single[Symbol.asyncIterator] !== undefined) return keys.length > 0;
   return keys.some((key) => single.data?.[key] !== null && single.data?.[key] !== undefined);
