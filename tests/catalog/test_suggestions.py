@@ -46,7 +46,8 @@ async def test_a_prefix_completes_to_product_names_best_first(catalog: GraphQLCl
     tag = english["tag"]
     found = await suggest(catalog, tag[:5].upper())
     # The names that start with the text first (in stock before sold out), then a later word's.
-    assert [s["product"]["id"] for s in found] == [english["first"]["id"], english["gone"]["id"], english["later"]["id"]]
+    # Another module's made-up word may lie within one typo of the prefix: it may follow, never lead.
+    assert [s["product"]["id"] for s in found][:3] == [english["first"]["id"], english["gone"]["id"], english["later"]["id"]]
     assert found[0]["text"] == english["first"]["name"] and found[0]["category"] is None
     # Words typed before the last one are whole words; the last may be cut.
     both = await suggest(catalog, f"{tag} kett")
@@ -82,7 +83,8 @@ async def test_categories_are_suggested(admin_client: GraphQLClient, catalog: Gr
     tag = word()
     shelf = await make_category(admin_client, f"Полка {tag.title()}")
     found = await suggest(catalog, tag[:4])
-    assert [s["category"]["id"] for s in found if s["category"]] == [shelf["id"]]
+    # Another module's category may lie within one typo of four letters: it may follow, never lead.
+    assert [s["category"]["id"] for s in found if s["category"]][:1] == [shelf["id"]]
     assert found[0]["text"] == f"Полка {tag.title()}" and found[0]["product"] is None
     typo = tag[:2] + tag[3] + tag[2] + tag[4:6]
     assert shelf["id"] in [s["category"]["id"] for s in await suggest(catalog, typo) if s["category"]]
