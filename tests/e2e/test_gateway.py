@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tests.conftest import GraphQLClient
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import GraphQLClient, unique
+from tests.e2e.test_checkout import balance, customer
 
 
 async def test_depth_limit(gateway: GraphQLClient) -> None:
@@ -35,3 +40,17 @@ async def test_internal_routes_are_not_reachable_through_the_gateway(gateway: Gr
     for path in ("/internal/charges", "/internal/reservations", "/internal/deliveries", "/internal/events"):
         response = await gateway.http.post(path, json={"order_id": "x"})
         assert response.status_code == 404, path
+
+
+@pytest.mark.parametrize("amount", ["9223372036854775808", "-9223372036854775809", "1.5e999"])
+async def test_a_number_literal_out_of_range_is_bad_input_and_changes_nothing(gateway: GraphQLClient, amount: str) -> None:
+    # The query planner holds 64-bit integers and finite floats: the gateway refuses the rest itself.
+    me = await customer(gateway, "5.00")
+    literal = f'mutation {{ topUpWallet(input: {{amount: {amount}, idempotencyKey: "{unique()}"}}) {{ errors {{ code }} }} }}'
+    body = await me.execute(literal)
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+    assert "data" not in body or body["data"] is None
+    assert await balance(me) == Decimal("5.00")
+    # The largest 64-bit integer reaches the wallet, which judges the amount itself.
+    body = await me.execute(literal.replace(amount, "9223372036854775807"))
+    assert body["data"]["topUpWallet"]["errors"][0]["code"] == "INVALID_INPUT", body
