@@ -129,13 +129,15 @@ LINES = {"first": "first pages, 8 categories x 3 sorts (24 distinct)", "deep": "
 def _timed(name: str, run: Callable[[], Measured], pids: list[int]) -> Measured:
     """The load, and the CPU its servers and PostgreSQL used per request (robust to the machine's other load)."""
     database = postgres()
-    before = tree_cpu(pids), tree_cpu(database)
+    before = [tree_cpu([pid]) for pid in pids], tree_cpu(database)
     result = run()
     requests = max(result.requests, 1)
-    result.server_ms = (tree_cpu(pids) - before[0]) * 1000 / requests
+    each = [(tree_cpu([pid]) - was) * 1000 / requests for pid, was in zip(pids, before[0], strict=True)]
+    result.server_ms = sum(each)
     result.database_ms = (tree_cpu(database) - before[1]) * 1000 / requests
+    split = f" ({' + '.join(f'{ms:.2f}' for ms in each)})" if len(each) > 1 else ""
     print(f"{name}: {result.requests_per_s:,.0f} req/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms, {result.errors} errors;"
-          f" CPU per request: servers {result.server_ms:.2f} ms, PostgreSQL {result.database_ms:.2f} ms", flush=True)
+          f" CPU per request: servers {result.server_ms:.2f} ms{split}, PostgreSQL {result.database_ms:.2f} ms", flush=True)
     return result
 
 
