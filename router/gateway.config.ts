@@ -51,8 +51,9 @@ const showcaseGeneration = () =>
  * less of the gateway's CPU per showcase page than the default stitching runtime (bench/README.md).
  * Where the addon cannot load, the default runtime serves the same supergraph.
  */
-const routerRuntime = await import('@graphql-hive/router-runtime').then(
-  (module) => module.unifiedGraphHandler,
+const routerRuntime = await import('@graphql-hive/router-query-planner').then(
+  // The runtime loads the addon only with the first supergraph: asked first here, a missing one is seen now.
+  async () => (await import('@graphql-hive/router-runtime')).unifiedGraphHandler,
   (error: unknown) => void console.warn(`Hive Router's runtime is unavailable here (${error}); the stitching runtime serves instead.`),
 );
 
