@@ -14,6 +14,7 @@ from subgraphs.common.settings import Settings
 
 from .cache import CachedReads, ResponseCache
 from .categories import CategoryMap
+from .feed import ShowcaseFeed
 from .internal import ROUTES
 from .schema import schema
 
@@ -29,19 +30,17 @@ class Catalog:
 
 @contextlib.asynccontextmanager
 async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
-    """Both listen for showcase changes while the process runs (the cache unless turned off)."""
+    """Both follow one showcase feed while the process runs (the cache unless turned off)."""
     url = state.settings.database_url
     if not url:
         yield Catalog(cache=None, categories=None)
         return
     async with contextlib.AsyncExitStack() as stack:
-        cache = None
-        if state.settings.showcase_cache:
-            cache = ResponseCache(state.settings, url)
-            await cache.start()
-            stack.push_async_callback(cache.stop)
-        # Answers the cache kept while the map still named a category the old way go when the map hears of it.
-        categories = CategoryMap(url, stale=None if cache is None else cache.forget)
+        feed = ShowcaseFeed(url)
+        cache = ResponseCache(state.settings, feed) if state.settings.showcase_cache else None
+        categories = CategoryMap(url, feed)
+        await feed.start()
+        stack.push_async_callback(feed.stop)
         await categories.start()
         stack.push_async_callback(categories.stop)
         yield Catalog(cache=cache, categories=categories)

@@ -12,10 +12,11 @@ need its own channel to the database and its own idea of who is anonymous. Hive 
 copy of these answers for half a second in front of this cache (router/showcaseCache.ts), because
 proxying every read here was its limit; that copy is bounded by time, this cache by NOTIFY.
 
-Freshness: a notice empties the cache and bumps its generation. A response is kept only if the
-generation did not move while it was computed, so an answer read before a change that is stored
-after the notice is dropped. While the LISTEN connection is down (or not yet up) nothing is
-served nor kept; on reconnecting the cache starts empty, since notices may have been missed.
+Freshness: a notice (on the process's one LISTEN, feed.py) empties the cache and bumps its
+generation. A response is kept only if the generation did not move while it was computed, so an
+answer read before a change that is stored after the notice is dropped. While the feed does not
+vouch (its LISTEN down, not yet up, or unproven for 0.4 s) nothing is served nor kept; on
+reconnecting the cache starts empty, since notices may have been missed.
 A write through this process also empties it at once: an internal stock call as its answer
 starts, a mutation as soon as it has run (`ForgetAfterWrites`), before its answer leaves. Only a
 mutation that ran does: one refused outright (an anonymous caller, a forged token) changes nothing
@@ -31,8 +32,6 @@ while the process that computed it still has that generation (router/showcaseCac
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
 import time
 from collections import OrderedDict
@@ -43,12 +42,11 @@ from graphql import FieldNode, get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from subgraphs.common.db import listen_forever
 from subgraphs.common.settings import Settings
 
-CHANNEL = "catalog_showcase"
+from .feed import ShowcaseFeed
+
 MAX_BODY = 32 * 1024  # larger requests are passed through untouched
-HEARTBEAT = 1.0  # seconds between checks that the LISTEN connection still answers
 GENERATION_HEADER = b"x-showcase-generation"
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -57,21 +55,25 @@ Entry = tuple[float, list[tuple[bytes, bytes]], bytes]
 
 
 class ResponseCache:
-    """The entries of one process, and the LISTEN connection that tells it when to forget them."""
+    """The entries of one process, forgotten whenever its showcase feed hears of a change."""
 
-    def __init__(self, settings: Settings, url: str) -> None:
+    def __init__(self, settings: Settings, feed: ShowcaseFeed) -> None:
         self.ttl, self.capacity = settings.showcase_cache_ttl, settings.showcase_cache_entries
-        self.url = url
+        self.feed = feed
         self.entries: OrderedDict[bytes, Entry] = OrderedDict()
         self.generation = 0
         # A restarted process starts again at generation 0: the boot id tells its generations apart.
         self.boot = secrets.token_hex(8)
         self.listening = False
-        self._task: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
+        feed.follow(self)
+
+    @property
+    def trusted(self) -> bool:
+        """Whether what is kept is known to be current: the LISTEN is up and recently proven."""
+        return self.listening and self.feed.vouches
 
     def get(self, key: bytes) -> Entry | None:
-        entry = self.entries.get(key) if self.listening else None
+        entry = self.entries.get(key) if self.trusted else None
         if entry is not None and entry[0] < time.monotonic():
             self.entries.pop(key, None)
             return None
@@ -79,7 +81,7 @@ class ResponseCache:
 
     def put(self, key: bytes, generation: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         """Keeps an answer computed during `generation`, unless the showcase changed meanwhile."""
-        if not self.listening or generation != self.generation:
+        if not self.trusted or generation != self.generation:
             return
         self.entries[key] = (time.monotonic() + self.ttl, headers, body)
         while len(self.entries) > self.capacity:
@@ -93,33 +95,16 @@ class ResponseCache:
         """`generation` (default: the current one) of this process, unlike any other process's."""
         return f"{self.boot}.{self.generation if generation is None else generation}"
 
-    async def start(self, *, wait: float = 5.0) -> None:
-        self._task = asyncio.create_task(self._listen(), name="showcase-cache-listen")
-        with contextlib.suppress(TimeoutError):  # without the database yet: serve uncached meanwhile
-            async with asyncio.timeout(wait):
-                await self._ready.wait()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    def _listened(self) -> None:
-        self.forget()  # what changed while nobody listened
-        self.listening = True
-        self._ready.set()
-
-    def _lost(self) -> None:
-        self.listening = False
+    def heard(self, payload: str) -> None:
         self.forget()
 
-    async def _listen(self) -> None:
-        # A silent dead connection shows within a HEARTBEAT; retried at least that often.
-        await listen_forever(
-            self.url, CHANNEL, self.forget, ready=self._listened, lost=self._lost,
-            check_every=HEARTBEAT, max_delay=HEARTBEAT, application_name="catalog-showcase",
-        )
+    def listened(self) -> None:
+        self.forget()  # what changed while nobody listened
+        self.listening = True
+
+    def lost(self) -> None:
+        self.listening = False
+        self.forget()
 
 
 class ForgetAfterWrites(SchemaExtension):
@@ -213,8 +198,8 @@ class CachedReads:
 
     async def _compute(self, cache: ResponseCache, key: bytes, scope: Scope, receive: Receive, send: Send) -> None:
         generation, status, headers, chunks = cache.generation, 0, [], []
-        # Said only while the cache is trusted: an answer computed without the LISTEN vouches for nothing.
-        vouch = [(GENERATION_HEADER, cache.token(generation).encode())] if cache.listening else []
+        # Said only while the cache is trusted: an answer computed without the feed's vouching vouches for nothing.
+        vouch = [(GENERATION_HEADER, cache.token(generation).encode())] if cache.trusted else []
 
         async def capture(message: dict[str, Any]) -> None:
             nonlocal status, headers

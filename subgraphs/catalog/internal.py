@@ -53,7 +53,7 @@ async def showcase_generation(state: AppState, _: Nothing) -> ShowcaseGeneration
     cache: ResponseCache | None = getattr(getattr(state, "services", None), "cache", None)
     if cache is None:
         return ShowcaseGeneration(generation="off", listening=False)
-    return ShowcaseGeneration(generation=cache.token(), listening=cache.listening)
+    return ShowcaseGeneration(generation=cache.token(), listening=cache.trusted)
 
 
 ROUTES = [

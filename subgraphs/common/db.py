@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
@@ -84,22 +85,26 @@ async def listen_forever(
     *,
     ready: Callable[[], None] = lambda: None,
     lost: Callable[[], None] = lambda: None,
-    alive: Callable[[], None] = lambda: None,
+    alive: Callable[[float], None] = lambda _sent: None,
     first_delay: float = 0.1,
     max_delay: float = 5.0,
     check_every: float = 10.0,
+    dead_after: float | None = None,
     application_name: str | None = None,
     connect: Callable[[str], Awaitable[asyncpg.Connection]] | None = None,
 ) -> None:
     """LISTENs on `channel` until cancelled, calling `heard(payload)` for each notification.
 
     A lost connection (a PostgreSQL restart, a killed backend) is noticed at once by its
-    termination callback, or at the latest by a `SELECT 1` every `check_every` seconds, and is
-    replaced, retrying with exponential backoff and jitter up to `max_delay`. `ready()` runs after
-    every successful LISTEN (what was announced while deaf must be looked for then), `lost()`
-    whenever the LISTEN ends (at once from the termination callback when that is how it ends, so
-    nothing relies on a dead LISTEN a moment longer; it may then run twice: keep it idempotent),
-    `alive()` after every heartbeat answered. The connection is `connect(url)`'s when given (a
+    termination callback, or at the latest by a `SELECT 1` every `check_every` seconds unanswered
+    within `dead_after` (default: `check_every`), and is replaced, retrying with exponential
+    backoff and jitter up to `max_delay`. `ready()` runs after every successful LISTEN (what was
+    announced while deaf must be looked for then), `lost()` whenever the LISTEN ends (at once from
+    the termination callback when that is how it ends, so nothing relies on a dead LISTEN a moment
+    longer; it may then run twice: keep it idempotent), `alive(sent)` after every heartbeat
+    answered, with the `time.monotonic()` it was sent at: PostgreSQL sends a listener a notification
+    committed before a statement arrived ahead of that statement's answer, so every change
+    announced before `sent` has been heard by then. The connection is `connect(url)`'s when given (a
     test's, to cut it at will), else `connect_raw`'s named `application_name`, by default
     `listener_name(channel)`.
     """
@@ -129,9 +134,10 @@ async def listen_forever(
                     async with asyncio.timeout(check_every):
                         await ended.wait()
                 if not ended.is_set():
-                    async with asyncio.timeout(check_every):
+                    sent = time.monotonic()
+                    async with asyncio.timeout(dead_after or check_every):
                         await connection.fetchval("SELECT 1")
-                    alive()
+                    alive(sent)
             log.warning("LISTEN %s (%s): connection lost; listening again", channel, name)
         except asyncio.CancelledError:
             raise

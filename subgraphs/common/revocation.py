@@ -87,7 +87,7 @@ class RevocationFeed:
         self.watchers: dict[UUID, set[Close]] = {}
         self._caught_up_at = float("-inf")  # monotonic time of the last successful catch-up
         self._listening_since: float | None = None  # when the current LISTEN connection was established
-        self._listen_alive_at = float("-inf")  # when it last answered
+        self._listen_alive_at = float("-inf")  # when the last heartbeat it answered was sent
         self._gap_free = False  # a catch-up begun after LISTEN started has succeeded
         self._as_of: datetime | None = None
         self._woken = asyncio.Event()
@@ -224,8 +224,8 @@ class RevocationFeed:
         self._listening_since = None
         self._gap_free = False
 
-    def _answered(self) -> None:
-        self._listen_alive_at = time.monotonic()
+    def _answered(self, sent: float) -> None:
+        self._listen_alive_at = sent
 
 
 class UsersRevocations:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import httpx
 from sqlalchemy import text
@@ -14,7 +13,6 @@ from subgraphs.common.contract import SHOWCASE_GENERATION, ShowcaseGeneration
 from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import Settings
 from tests.catalog.test_cache import CATEGORIES, CREATE_CATEGORY, cache_of, replica
-from tests.catalog.test_category_map import map_of
 from tests.conftest import GraphQLClient, eventually, unique
 
 HEADER = GENERATION_HEADER.decode()
@@ -83,13 +81,3 @@ async def test_a_lost_listen_moves_the_generation_and_vouches_for_nothing_meanwh
         assert not (await generation(catalog.http, settings)).listening
     finally:
         cache.listening = True
-
-
-async def test_the_category_map_empties_the_cache_when_it_stops_vouching(replica: tuple[Starlette, GraphQLClient]) -> None:
-    """A page computed after the cache heard of a rename but before the map did may name it the old way."""
-    app, _ = replica
-    cache = cache_of(app)
-    await eventually(lambda: asyncio.sleep(0, map_of(app).fresh))
-    before = cache.token()
-    map_of(app)._heard("categories")
-    assert cache.token() != before and cache.entries == {}
