@@ -23,10 +23,11 @@ feed's, busy with its heartbeat.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
+
 from subgraphs.common.db import connect_raw
+from subgraphs.common.tasks import awaited, cancel
 
 from .feed import ShowcaseFeed
 from .loaders import CategoryRow, category_rows
@@ -58,15 +59,10 @@ class CategoryMap:
     async def start(self, *, wait: float = 5.0) -> None:
         """Reads as the feed asks; waits (up to `wait`) for the first whole read."""
         self._task = asyncio.create_task(self._follow(), name="category-map-read")
-        with contextlib.suppress(TimeoutError):  # without the database yet: the DataLoader answers meanwhile
-            async with asyncio.timeout(wait):
-                await self._ready.wait()
+        await awaited(self._ready, wait)  # without the database yet: the DataLoader answers meanwhile
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     def _stale(self) -> None:
         self.generation += 1

@@ -18,11 +18,11 @@ for `DEAD_AFTER`, or one that ends, is replaced, and then the followers start ov
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from typing import Protocol
 
 from subgraphs.common.db import listen_forever
+from subgraphs.common.tasks import awaited, cancel
 
 CHANNEL = "catalog_showcase"
 HEARTBEAT = 0.1  # seconds between proofs
@@ -63,15 +63,10 @@ class ShowcaseFeed:
 
     async def start(self, *, wait: float = 5.0) -> None:
         self._task = asyncio.create_task(self._listen(), name="showcase-feed")
-        with contextlib.suppress(TimeoutError):  # without the database yet: the followers vouch for nothing meanwhile
-            async with asyncio.timeout(wait):
-                await self._ready.wait()
+        await awaited(self._ready, wait)  # without the database yet: the followers vouch for nothing meanwhile
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     def _heard(self, payload: str) -> None:
         for follower in self.followers:

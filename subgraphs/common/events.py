@@ -32,6 +32,7 @@ from .context import AppState
 from .db import listen_forever
 from .contract import EVENTS, STATUS, Event, RefusalCode, Refused
 from .internal import InternalClient, OffContract, RemoteUnavailable
+from .tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -112,11 +113,7 @@ class Relay:
         self.task = asyncio.create_task(self._run(), name=f"relay-{self.state.name}")
 
     async def stop(self) -> None:
-        for task in (self.task, self.listener):
-            if task:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel(self.task, self.listener)
         await self.client.aclose()
 
     def _ready(self) -> None:

@@ -37,6 +37,7 @@ from .auth import unauthenticated
 from .contract import Revocation, RevocationsReply  # re-exported: the feed is where they are read
 from .db import listen_forever
 from .internal import SERVICE_HEADER
+from .tasks import cancel
 
 if TYPE_CHECKING:
     import asyncpg
@@ -178,10 +179,7 @@ class RevocationFeed:
             await asyncio.sleep(0.05)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(*self._tasks)
         self._tasks = []
 
     async def _poll(self) -> None:

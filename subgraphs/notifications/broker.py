@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 
 from subgraphs.common.db import listen_forever
 from subgraphs.common.ids import parse_id
+from subgraphs.common.tasks import cancel
 
 from . import service
 from .models import Notification
@@ -50,10 +51,7 @@ class Broker:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(*self._tasks)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, accept: Accept) -> AsyncIterator[asyncio.Queue[Notification]]:

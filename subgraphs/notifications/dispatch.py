@@ -9,11 +9,11 @@ way a message goes twice: sending stays at-least-once, and never silently lost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 
 from subgraphs.common.settings import Settings
+from subgraphs.common.tasks import cancel
 
 from . import service
 from .senders import Sender
@@ -34,11 +34,7 @@ class Dispatcher:
         self._loop = asyncio.create_task(self._retry_forever(), name="notifications-retry")
 
     async def stop(self) -> None:
-        for task in [self._loop, *self._sends]:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel(self._loop, *self._sends)
 
     def kick(self, notification_id: uuid.UUID) -> None:
         """Sends a just-committed notification in the background."""
