@@ -8,7 +8,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { defineConfig, type GatewayPlugin } from '@graphql-hive/gateway';
 import { GraphQLError } from 'graphql';
 import { adminGraphiQL } from './graphiql';
-import { useNumberLiteralLimits } from './numberLiterals';
+import { useLiteralLimits } from './literals';
 import { useShowcaseCache } from './showcaseCache';
 
 /** A comma-separated list from the environment, or `fallback` when unset. */
@@ -217,6 +217,6 @@ export const gatewayConfig = defineConfig({
     useClientAddress(),
     maxDepthPlugin({ n: LIMITS.maxDepth, onReject: withCode('MAX_DEPTH_LIMIT') }) as GatewayPlugin,
     maxAliasesPlugin({ n: LIMITS.maxAliases, onReject: withCode('MAX_ALIASES_LIMIT') }) as GatewayPlugin,
-    useNumberLiteralLimits(),
+    useLiteralLimits(),
   ],
 });

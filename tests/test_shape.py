@@ -11,7 +11,8 @@ from graphql import build_schema, print_ast
 
 from shop import manifests
 from subgraphs import SUBGRAPHS
-from subgraphs.common.settings import ROOT
+from subgraphs.catalog.feed import TRUSTED_FOR
+from subgraphs.common.settings import ROOT, Settings
 
 PACKAGES = ROOT / "subgraphs"
 #: What each subgraph package holds (see README, "The pieces").
@@ -81,3 +82,15 @@ def test_the_gateway_knows_every_mutation_that_changes_the_showcase() -> None:
     listed = re.search(r"SHOWCASE_WRITES = new Set\(\[([^\]]*)\]\)", (ROOT / "router" / "showcaseCache.ts").read_text())
     assert listed is not None
     assert set(re.findall(r"'(\w+)'", listed.group(1))) == catalog | {"placeOrder", "cancelOrder"}
+
+
+def test_the_freshness_budget_adds_up_to_the_promised_second() -> None:
+    """A change shows in every listing within 1 s. A catalog process trusts a LISTEN that went silent
+    for at most `TRUSTED_FOR`; on top of that, the gateway's copy keeps an answer for its short life,
+    or, past it, while a poll under `STALE` intervals old vouched for it."""
+    fields = Settings.model_fields
+    bound = {name: next(m.le for m in fields[name].metadata if getattr(m, "le", None) is not None) for name in ("showcase_gateway_ttl", "showcase_gateway_poll_interval")}
+    stale = re.search(r"export const STALE = (\d+);", (ROOT / "router" / "generation.ts").read_text())
+    assert stale is not None
+    assert TRUSTED_FOR + bound["showcase_gateway_ttl"] <= 1.0
+    assert TRUSTED_FOR + int(stale.group(1)) * bound["showcase_gateway_poll_interval"] <= 1.0

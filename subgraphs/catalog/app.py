@@ -41,7 +41,7 @@ async def _services(state: AppState[Catalog]) -> AsyncIterator[Catalog]:
         categories = CategoryMap(url, feed)
         await feed.start()
         stack.push_async_callback(feed.stop)
-        await categories.start()
+        await categories.start(wait=5.0 if feed.listening else 0.0)  # a database that is late: neither waits twice
         stack.push_async_callback(categories.stop)
         yield Catalog(cache=cache, categories=categories)
 

@@ -129,9 +129,11 @@ async def listen_forever(
             await connection.add_listener(channel, lambda _c, _pid, _ch, payload: heard(payload))
             failures = 0
             ready()
+            sent = time.monotonic()
             while not ended.is_set():
+                # An interval after the previous heartbeat was sent, or at once if its answer took longer.
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(check_every):
+                    async with asyncio.timeout(max(0.0, sent + check_every - time.monotonic())):
                         await ended.wait()
                 if not ended.is_set():
                     sent = time.monotonic()

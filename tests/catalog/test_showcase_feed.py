@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from subgraphs.catalog.cache import ResponseCache
 from subgraphs.catalog.feed import CHANNEL, TRUSTED_FOR, ShowcaseFeed
+from subgraphs.common.db import listen_forever
 from subgraphs.common.settings import Settings
+from subgraphs.common.tasks import cancel
 from tests.conftest import eventually
 
 
@@ -74,20 +79,64 @@ async def test_a_silent_listen_stops_vouching_within_its_window_and_misses_nothi
     async with partition.running():
         feed, notes = ShowcaseFeed(partition.url, application_name="showcase-feed-test"), Notes()
         feed.follow(notes)
+        cache = ResponseCache(settings, feed)
         await feed.start()
         try:
             await eventually(lambda: asyncio.sleep(0, feed.vouches))
+            await eventually(lambda: (cache.put(b"page", cache.generation, [], b"{}"), cache.get(b"page") is not None)[1])
             partition.flowing.clear()
             async with catalog_engine.begin() as connection:  # a change the cut connection cannot pass on
                 await connection.execute(text(f"NOTIFY {CHANNEL}, 'products'"))
             await asyncio.sleep(TRUSTED_FOR)
-            # However late this line runs, no proof got through the cut: the feed no longer vouches.
-            assert not feed.vouches
+            # However late these lines run, no proof got through the cut: nothing is vouched for.
+            assert not feed.vouches and not cache.trusted and cache.get(b"page") is None
             # A silence is not a loss: nothing was emptied, the connection is kept.
-            assert feed.listening and notes.said == ["listened"]
+            assert feed.listening and notes.said == ["listened"] and b"page" in cache.entries
             partition.flowing.set()
             # The notice held back arrives before the answer that proves the connection again.
             await eventually(lambda: feed.vouches, every=0)
-            assert notes.said == ["listened", "products"]
+            assert notes.said == ["listened", "products"] and cache.entries == {}
         finally:
             await feed.stop()
+
+
+class SlowHeartbeats:
+    """The part of an asyncpg connection `listen_forever` uses, each `SELECT 1` answered after `delay` seconds."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.asked: list[float] = []
+
+    def add_termination_listener(self, _callback: Any) -> None:
+        pass
+
+    async def add_listener(self, _channel: str, _callback: Any) -> None:
+        pass
+
+    async def fetchval(self, _sql: str) -> int:
+        self.asked.append(time.monotonic())
+        await asyncio.sleep(self.delay)
+        return 1
+
+    def is_closed(self) -> bool:
+        return False
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_heartbeat_vouches_from_when_it_was_sent_not_answered() -> None:
+    # Only what was announced before the `SELECT 1` reached the server is proven heard by its answer.
+    connection, stamps = SlowHeartbeats(delay=0.2), list[float]()
+
+    async def connect(_url: str) -> Any:
+        return connection
+
+    listening = asyncio.create_task(listen_forever("", CHANNEL, lambda _p: None, alive=stamps.append, check_every=0.05, dead_after=1.0, connect=connect))
+    try:
+        await eventually(lambda: len(stamps) >= 3)
+    finally:
+        await cancel(listening)
+    assert all(sent <= asked < sent + connection.delay / 2 for sent, asked in zip(stamps, connection.asked, strict=False))
+    # The next one goes an interval after the previous was sent, or at once when its answer took longer.
+    assert all(later - earlier < connection.delay * 1.5 for earlier, later in zip(connection.asked, connection.asked[1:], strict=False))
