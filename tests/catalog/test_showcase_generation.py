@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from subgraphs.catalog.cache import GENERATION_HEADER
+from subgraphs.catalog.feed import ShowcaseFeed
 from subgraphs.common.contract import SHOWCASE_GENERATION, ShowcaseGeneration
 from subgraphs.common.internal import SERVICE_HEADER
 from subgraphs.common.settings import Settings
@@ -81,3 +82,16 @@ async def test_a_lost_listen_moves_the_generation_and_vouches_for_nothing_meanwh
         assert not (await generation(catalog.http, settings)).listening
     finally:
         cache.listening = True
+
+
+async def test_a_feed_not_proven_lately_vouches_for_nothing(replica: tuple[Starlette, GraphQLClient], settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As while its LISTEN has gone silent for longer than it may be trusted (catalog/feed.py)."""
+    _, catalog = replica
+
+    async def listening() -> bool:
+        return (await generation(catalog.http, settings)).listening
+
+    await eventually(listening)
+    monkeypatch.setattr(ShowcaseFeed, "vouches", property(lambda _self: False))
+    assert HEADER not in (await catalog.http.post("/graphql", json={"query": CATEGORIES})).headers
+    assert not (await generation(catalog.http, settings)).listening
