@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -254,13 +255,15 @@ def _searched(listing: Listing, mode: str, after: After | None, limit: int) -> S
 
 
 class PlainRow(asyncpg.Record):
-    """An asyncpg row read as a SQLAlchemy one is (`row.name`), for `Product.from_row` and `cursor_key`."""
+    """An asyncpg row read as a SQLAlchemy one is (`row.name`), for `Product.from_row` and `cursor_key`.
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    One property per column, each an `itemgetter`: read without a Python frame, where a `__getattr__`
+    fallback cost a failed lookup and a call per field of every row of a page.
+    """
+
+
+for _column in (*COLUMNS, "mode"):
+    setattr(PlainRow, _column, property(operator.itemgetter(_column)))
 
 
 #: One sample value per parameter a plain listing can bind, to tell its positions apart once compiled.
