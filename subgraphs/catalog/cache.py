@@ -64,13 +64,12 @@ class ResponseCache:
         self.generation = 0
         # A restarted process starts again at generation 0: the boot id tells its generations apart.
         self.boot = secrets.token_hex(8)
-        self.listening = False
         feed.follow(self)
 
     @property
     def trusted(self) -> bool:
         """Whether what is kept is known to be current: the LISTEN is up and recently proven."""
-        return self.listening and self.feed.vouches
+        return self.feed.vouches
 
     def get(self, key: bytes) -> Entry | None:
         entry = self.entries.get(key) if self.trusted else None
@@ -100,10 +99,8 @@ class ResponseCache:
 
     def listened(self) -> None:
         self.forget()  # what changed while nobody listened
-        self.listening = True
 
     def lost(self) -> None:
-        self.listening = False
         self.forget()
 
 

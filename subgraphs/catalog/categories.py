@@ -46,7 +46,6 @@ class CategoryMap:
         self.rows: dict[uuid.UUID, CategoryRow] = {}
         self.fresh = False
         self.generation = 0
-        self.listening = False
         self.whole = False  # `rows` are every category as of the current LISTEN's start
         self._task: asyncio.Task[None] | None = None
         self._wanted = asyncio.Event()  # a (re-)read is due
@@ -74,12 +73,11 @@ class CategoryMap:
             self._wanted.set()
 
     def listened(self) -> None:
-        self.listening = True
         self._stale()
         self._wanted.set()
 
     def lost(self) -> None:
-        self.listening = self.whole = False
+        self.whole = False
         self._stale()
 
     async def _follow(self) -> None:
@@ -87,7 +85,7 @@ class CategoryMap:
         while True:
             await self._wanted.wait()
             self._wanted.clear()
-            if not self.listening:  # the next LISTEN asks again
+            if not self.feed.listening:  # the next LISTEN asks again
                 continue
             generation = self.generation
             try:

@@ -33,7 +33,7 @@ async def replica(settings: Settings) -> AsyncIterator[tuple[Starlette, GraphQLC
     """A second catalog process on the same database, as another replica or worker would be."""
     app = build(settings)
     async with serve(app) as http:
-        await eventually(lambda: asyncio.sleep(0, cache_of(app).listening))
+        await eventually(lambda: asyncio.sleep(0, cache_of(app).feed.listening))
         yield app, GraphQLClient(http)
 
 
@@ -42,7 +42,7 @@ async def test_anonymous_reads_are_kept_and_signed_in_ones_never(
 ) -> None:
     app, catalog = catalog_app
     cache = cache_of(app)
-    await eventually(lambda: asyncio.sleep(0, cache.listening))
+    await eventually(lambda: asyncio.sleep(0, cache.feed.listening))
     query = "{ categories { id name } }"
     cache.forget()
     await admin_client.data(query)
@@ -74,7 +74,7 @@ async def test_a_mutation_that_did_not_run_empties_nothing(
     stays, so nobody can keep it empty by sending them; a query that only mentions one is not kept."""
     app, catalog = catalog_app
     cache = cache_of(app)
-    await eventually(lambda: asyncio.sleep(0, cache.listening))
+    await eventually(lambda: asyncio.sleep(0, cache.feed.listening))
     await slugs(catalog)
     kept, generation = dict(cache.entries), cache.generation
     assert kept
@@ -93,7 +93,7 @@ async def test_a_mutation_that_ran_empties_the_cache_before_its_answer_leaves(
     could have done it: the mutation itself empties the cache."""
     app, catalog = catalog_app
     cache = cache_of(app)
-    await eventually(lambda: asyncio.sleep(0, cache.listening))
+    await eventually(lambda: asyncio.sleep(0, cache.feed.listening))
     slug = unique("cat")
     async with catalog_engine.begin() as connection:
         await connection.execute(text("INSERT INTO catalog.categories (id, name, slug) VALUES (gen_random_uuid(), 'Taken', :s)"), {"s": slug})
@@ -145,6 +145,6 @@ async def test_nothing_is_served_while_the_listener_is_down(
         await connection.execute(
             text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'catalog-showcase' AND pid <> pg_backend_pid()")
         )
-    await eventually(lambda: asyncio.sleep(0, not cache.listening or cache.entries == {}))
-    await eventually(lambda: asyncio.sleep(0, cache.listening))  # back, and starting empty
+    await eventually(lambda: asyncio.sleep(0, not cache.feed.listening or cache.entries == {}))
+    await eventually(lambda: asyncio.sleep(0, cache.feed.listening))  # back, and starting empty
     assert await there.data(CATEGORIES)
